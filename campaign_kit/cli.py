@@ -1,0 +1,95 @@
+"""`python build_posters.py build | check | serve`: the one command."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import sys
+from pathlib import Path
+
+from .errors import ContentError, KitError
+from .materials import load_project
+from .pipeline import STAGES, Options, build, configure_logging, log, progress_default
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        return int(args.func(args))
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found; nothing was written.", file=sys.stderr)
+        return 1
+    except KitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print("The previous output, if any, is untouched.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the previous output, if any, is untouched.", file=sys.stderr)
+        return 130
+
+
+def _check(args: argparse.Namespace) -> int:
+    project = load_project(Path(args.materials))
+    print(f"OK: {len(project.directives)} directives, {len(project.stores)} stores, "
+          f"{len(project.languages)} languages, {len(project.formats)} formats.")
+    for lang, keys in project.texts.missing.items():
+        if keys:
+            print(f"note: {lang} has no translation for {len(keys)} text(s): {', '.join(keys)}")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    only = tuple(s.strip() for s in args.only.split(",") if s.strip()) if args.only else ()
+    options = Options(jobs=args.jobs, strict=args.strict, only=only,
+                      cache=Path(args.cache) if args.cache else None,
+                      progress=progress_default() and not args.verbose)
+    report = build(Path(args.materials), Path(args.out), options)
+    log.info("built %d files into %s in %.1f s%s", report.files, args.out, report.seconds,
+             f" ({len(report.warnings)} warning(s))" if report.warnings else "")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if not args.no_build:
+        _build(args)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        log.info("serving %s at http://127.0.0.1:%d/ (Ctrl+C to stop)", out, args.port)
+        server.serve_forever()
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build_posters.py", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(required=True, dest="command")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--materials", default="materials", help="content folder (default: materials)")
+
+    def building(p: argparse.ArgumentParser) -> None:
+        common(p)
+        p.add_argument("--out", default="site", help="output folder (default: site)")
+        p.add_argument("--only", help=f"comma-separated stages to rebuild: {', '.join(STAGES)}")
+        p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+        p.add_argument("--strict", action="store_true", help="fail on warnings (missing translations, ...)")
+        p.add_argument("--cache", help="render cache folder (default: <out>.cache)")
+
+    p = sub.add_parser("check", help="validate materials/ and list every problem")
+    common(p)
+    p.set_defaults(func=_check)
+    p = sub.add_parser("build", help="validate, then build everything into the output folder")
+    building(p)
+    p.set_defaults(func=_build)
+    p = sub.add_parser("serve", help="build, then preview the output on http://127.0.0.1:PORT/")
+    building(p)
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-build", action="store_true", help="serve the existing output as it is")
+    p.set_defaults(func=_serve)
+    return parser

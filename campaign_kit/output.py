@@ -1,0 +1,161 @@
+"""The output contract: a staging folder swapped in whole, safe paths, and manifest.json.
+
+A build writes everything into `<out>.staging/`, then exchanges it with `<out>` in one
+`renameat2(RENAME_EXCHANGE)` call, so a build that fails or is killed at any moment leaves the
+previous output complete. Every file in the output is listed in `manifest.json` with its sha256.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator
+
+from .errors import BuildError
+
+MANIFEST = "manifest.json"
+KINDS = ("page", "asset", "poster", "leaflet", "standee", "store-banner", "store-card", "screen",
+         "preview", "message", "form", "bundle", "report")
+
+
+def safe_join(root: Path, relpath: str) -> Path:
+    """`root / relpath`, refusing anything that would land outside `root`."""
+    pure = PurePosixPath(relpath)
+    if pure.is_absolute() or not relpath or any(part in ("..", "") for part in pure.parts) \
+            or "\\" in relpath or "\0" in relpath:
+        raise BuildError(f"refusing to write outside the output folder: {relpath!r}")
+    target = root.joinpath(*pure.parts)
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise BuildError(f"refusing to write outside the output folder: {relpath!r}")
+    return target
+
+
+@dataclass
+class Output:
+    """The staging folder of one build, and what each stage says about the files it wrote."""
+
+    root: Path
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stage: str = ""
+    """The stage writing now; recorded per file so `--only` can carry the others' files over."""
+
+    def path(self, relpath: str) -> Path:
+        """Where to write `relpath` (parents created). Register it with `describe` if it matters."""
+        target = safe_join(self.root, relpath)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_bytes(self, relpath: str, data: bytes, kind: str, **meta: Any) -> Path:
+        target = self.path(relpath)
+        # Replace, never modify in place: the file may be a hard link into a cache or old output.
+        temp = target.with_name(target.name + ".part")
+        temp.write_bytes(data)
+        os.replace(temp, target)
+        self.describe(relpath, kind, **meta)
+        return target
+
+    def link(self, relpath: str, source: Path, kind: str | None = None, **meta: Any) -> Path:
+        """Put an existing file (from the cache or the previous output) at `relpath` cheaply."""
+        target = self.path(relpath)
+        if target.exists():
+            target.unlink()
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+        if kind is not None:
+            self.describe(relpath, kind, **meta)
+        return target
+
+    def write_text(self, relpath: str, text: str, kind: str, **meta: Any) -> Path:
+        return self.write_bytes(relpath, text.encode("utf-8"), kind, **meta)
+
+    def describe(self, relpath: str, kind: str, **meta: Any) -> None:
+        """Record what a file is: its kind and `lang`, `store_id`, `format`, `directive`, ..."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown output kind {kind!r}")
+        self.meta[PurePosixPath(relpath).as_posix()] = {"kind": kind, "stage": self.stage, **{
+            k: v for k, v in meta.items() if v is not None}}
+
+    def files(self) -> Iterator[str]:
+        for path in sorted(self.root.rglob("*")):
+            if path.is_file():
+                yield path.relative_to(self.root).as_posix()
+
+    def manifest(self) -> dict[str, Any]:
+        """Every file in the folder, sorted, with sha256 and bytes; undeclared files are pages
+        (HTML) or assets (everything else the site needs)."""
+        entries = []
+        for rel in self.files():
+            if rel == MANIFEST:
+                continue
+            data = (self.root / rel).read_bytes()
+            meta = self.meta.get(rel) or {"kind": "page" if rel.endswith(".html") else "asset"}
+            entries.append({"path": rel, "sha256": hashlib.sha256(data).hexdigest(),
+                            "bytes": len(data), **meta})
+        return {"files": entries}
+
+    def write_manifest(self) -> dict[str, Any]:
+        manifest = self.manifest()
+        (self.root / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        return manifest
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of the last good output, if there is one."""
+    try:
+        return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def staging_dir(out: Path) -> Path:
+    """A fresh, empty staging folder next to `out` (same filesystem, so the swap is a rename)."""
+    old = out.with_name(out.name + ".old")
+    if old.is_dir() and not out.exists():
+        os.rename(old, out)  # a build killed between the two fallback renames
+    staging = out.with_name(out.name + ".staging")
+    if staging.exists():
+        shutil.rmtree(staging)  # left by a killed build
+    staging.mkdir(parents=True)
+    return staging
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Make `staging` the new `out` atomically, then delete the old output."""
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    if _exchange(staging, out):
+        shutil.rmtree(staging)  # now holds the previous output
+        return
+    # No renameat2 (not Linux, or an old kernel): two renames, keeping the old output until the end.
+    old = out.with_name(out.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    os.rename(out, old)
+    os.rename(staging, out)
+    shutil.rmtree(old)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0

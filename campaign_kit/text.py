@@ -1,0 +1,52 @@
+"""Vietnamese-first text helpers: NFC, diacritic folding, slugs and heading anchors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from slugify import slugify as _slugify
+
+# đ/Đ are letters of their own, not d + a mark: NFD leaves them alone, so fold them by hand.
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def nfc(text: str) -> str:
+    """NFC-normalise and trim: the one form all text takes inside the pipeline."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def fold(text: str) -> str:
+    """Drop Vietnamese diacritics so that "đăng ký" and "dang ky" compare equal."""
+    out: list[str] = []
+    latin_base = False
+    for char in unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA)):
+        if unicodedata.combining(char):
+            # Only marks on Latin letters are diacritics; Khmer vowel signs are letters' parts.
+            if not latin_base:
+                out.append(char)
+            continue
+        latin_base = char < "\u0250"
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def slug(text: str, max_length: int = 80) -> str:
+    """An ASCII file/URL name for any text: "Bưu cục Đình Lập" -> "buu-cuc-dinh-lap".
+
+    Never empty, never contains a path separator or "..": safe to join under an output folder.
+    """
+    value = _slugify(fold(text), max_length=max_length, word_boundary=True, lowercase=True)
+    return value or "x"
+
+
+def anchor_slug(value: str, separator: str = "-") -> str:
+    """Heading anchors for the guide site (mkdocs ``toc.slugify``): keeps đ as d, drops other marks.
+
+    Non-Latin headings (Khmer, Chinese) keep their letters, so anchors stay unique and readable.
+    """
+    value = fold(unicodedata.normalize("NFC", value)).lower()
+    # Keep letters, digits and marks (Khmer vowel signs are marks); drop punctuation.
+    value = "".join(c for c in value if c.isalnum() or c in " -_" or unicodedata.category(c)[0] == "M")
+    value = value.strip()
+    return re.sub(r"[\s_-]+", separator, value)

@@ -1,0 +1,37 @@
+"""Shared fixtures: a private copy of the bundled materials for every test that edits content."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MATERIALS = ROOT / "materials"
+
+
+@pytest.fixture
+def materials(tmp_path: Path) -> Path:
+    """A writable copy of materials/ (stores included)."""
+    target = tmp_path / "materials"
+    shutil.copytree(MATERIALS, target)
+    return target
+
+
+@pytest.fixture
+def small_materials(materials: Path) -> Path:
+    """The bundled materials with only a handful of stores: fast builds for stage tests."""
+    from campaign_kit.stores import FIELDS  # noqa: F401 - keeps the fixture honest about columns
+
+    for path in (materials / "stores").glob("*"):
+        if path.suffix in (".csv", ".xlsx"):
+            path.unlink()
+    (materials / "stores" / "few.csv").write_text(
+        "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
+        "VNPT-LS-00001,VNPT,Cửa hàng VNPT Hữu Lũng,Số 12 đường Xương Giang,Thị trấn Hữu Lũng,"
+        "Huyện Hữu Lũng,Lạng Sơn,0205 3825 100,7:30–17:30\n"
+        "VTP-LS-00002,Viettel Post,Bưu cục Viettel Post Đình Lập,Khu 2 thị trấn Đình Lập,"
+        "Thị trấn Đình Lập,Huyện Đình Lập,Lạng Sơn,0912 345 678,7:00–21:00 hằng ngày\n",
+        encoding="utf-8")
+    return materials
