@@ -325,8 +325,8 @@ def _friendly(err: Mapping[str, Any]) -> str:
         return "missing required value"
     if kind == "extra_forbidden":
         return "unknown field"
-    if kind.startswith("date"):
-        return f"not a valid date ({err['msg'].lower()}); write YYYY-MM-DD"
+    if kind == "value_error":
+        return str(err["ctx"]["error"])
     return str(err["msg"])
 
 

@@ -129,7 +129,7 @@ class DirectiveFront(_Strict):
     """Front matter of `materials/directives/*.md`."""
 
     number: Text
-    date: dt.date | Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")]
+    date: dt.date | str
     """A full date, or `YYYY-MM` when the letter left the day blank."""
     issuer: Text
     title: Text
@@ -137,6 +137,22 @@ class DirectiveFront(_Strict):
     source: str | None = None
     """The file in shared/seeds (or the public reference) the directive was taken from."""
     settings: Mapping[str, Any] = Field(default_factory=dict)
+
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_or_month(cls, v: Any) -> dt.date | str:
+        if isinstance(v, dt.date):
+            return v
+        text = str(v).strip()
+        try:
+            if len(text) == 7:
+                dt.date.fromisoformat(text + "-01")
+                return text
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not a valid date; write YYYY-MM-DD "
+                             "(or YYYY-MM when the letter leaves the day blank)") from None
 
 
 @dataclass(frozen=True)

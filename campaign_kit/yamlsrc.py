@@ -68,5 +68,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)
+    except ValueError:
+        return node.value  # e.g. "2020-02-30": keep the text; the schema says what is wrong
     finally:
         loader.dispose()

@@ -1,0 +1,135 @@
+"""The output contract: atomic swap, manifest, reproducibility, path safety."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from campaign_kit import pipeline
+from campaign_kit.errors import BuildError, ContentError
+from campaign_kit.output import Output, safe_join, staging_dir, swap_in
+from campaign_kit.pipeline import Options, build
+from campaign_kit.text import slug
+
+from .conftest import ROOT
+
+
+@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../b", "", "a\\..\\b", "a/\0"])
+def test_safe_join_refuses_paths_outside(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(BuildError, match="refusing to write outside"):
+        safe_join(tmp_path, bad)
+
+
+def test_symlink_escape_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "link").symlink_to(tmp_path)
+    with pytest.raises(BuildError):
+        safe_join(tmp_path / "out", "link/evil.txt")
+
+
+@pytest.mark.parametrize("text", ["../../etc/passwd", "Bưu cục <script>", "..", "/", "ĐĐ", "a/b\\c"])
+def test_slugs_are_plain_names(text: str) -> None:
+    value = slug(text)
+    assert value and value not in (".", "..")
+    assert all(c.isascii() and (c.isalnum() or c == "-") for c in value)
+
+
+def test_swap_replaces_whole_output_and_keeps_nothing_half_written(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    staging = staging_dir(out)
+    (staging / "new.txt").write_text("new")
+    swap_in(staging, out)
+    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert not staging.exists()
+
+
+def test_manifest_lists_every_file_with_hash_and_kind(tmp_path: Path) -> None:
+    output = Output(tmp_path)
+    output.stage = "print"
+    output.write_bytes("downloads/a.pdf", b"%PDF-1.7", "poster", lang="vi", format="poster-a4")
+    output.path("assets/app.css").write_text("body{}")
+    output.path("index.html").write_text("<html></html>")
+    manifest = output.write_manifest()
+    by_path = {f["path"]: f for f in manifest["files"]}
+    assert set(by_path) == {"downloads/a.pdf", "assets/app.css", "index.html"}
+    assert by_path["downloads/a.pdf"] == {
+        "path": "downloads/a.pdf", "kind": "poster", "stage": "print", "lang": "vi", "format": "poster-a4",
+        "bytes": 8, "sha256": hashlib.sha256(b"%PDF-1.7").hexdigest()}
+    assert by_path["index.html"]["kind"] == "page" and by_path["assets/app.css"]["kind"] == "asset"
+
+
+def test_a_failing_stage_leaves_the_last_output_untouched(small_materials: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "manifest.json").write_text('{"files": []}')
+    (out / "keep.txt").write_text("last good output")
+
+    def explode(ctx: pipeline.BuildContext) -> None:
+        ctx.out.write_text("downloads/half.txt", "half", "message")
+        raise BuildError("boom")
+
+    import campaign_kit.stages.changes as changes
+    monkeypatch.setattr(changes, "run", explode)
+    with pytest.raises(BuildError, match="boom"):
+        build(small_materials, out, Options(only=("changes",)))
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt", "manifest.json"]
+    assert not (tmp_path / "site.staging").exists()
+
+
+def test_invalid_materials_write_nothing(materials: Path, tmp_path: Path) -> None:
+    (materials / "campaign.yml").write_text("campaign: [", encoding="utf-8")
+    with pytest.raises(ContentError):
+        build(materials, tmp_path / "site")
+    assert not (tmp_path / "site").exists() and not (tmp_path / "site.staging").exists()
+
+
+def _run_build(materials: Path, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, str(ROOT / "build_posters.py"), "build", "--materials",
+                             str(materials), "--out", str(out), "--jobs", "1"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+def test_killed_build_leaves_last_output_whole_and_builds_are_reproducible(
+        small_materials: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert _run_build(small_materials, out).wait() == 0
+    first = (out / "manifest.json").read_bytes()
+    files = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert json.loads(first)["files"], "the build produced no files"
+
+    # Same input, second build (different folder): byte-identical manifest, so byte-identical files.
+    other = tmp_path / "again"
+    assert _run_build(small_materials, other).wait() == 0
+    assert (other / "manifest.json").read_bytes() == first
+
+    # Kill a rebuild with SIGKILL once it is writing its staging folder.
+    (small_materials / "text" / "vi.yml").write_text(
+        (small_materials / "text" / "vi.yml").read_text(encoding="utf-8").replace(
+            "Nhân viên tại đây", "Nhân viên cửa hàng"), encoding="utf-8")
+    process = _run_build(small_materials, out)
+    staging = tmp_path / "site.staging"
+    deadline = time.monotonic() + 120
+    while not any(staging.rglob("*")) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the build finished before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    now = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert now == files
+
+    # The next build cleans the leftover staging folder and succeeds.
+    assert _run_build(small_materials, out).wait() == 0
+    assert not staging.exists()
+    assert (out / "manifest.json").read_bytes() != first
