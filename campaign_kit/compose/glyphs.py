@@ -1,0 +1,99 @@
+"""Text as vector outlines: glyph paths and advances read once from a TrueType/OpenType font.
+
+Store names and addresses vary per page; laying them out with a full HTML engine for each of
+20,000 stores is what makes naive rendering slow. Here each glyph's outline is turned into PDF
+path operators once, and a line of text is just those paths placed side by side.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
+
+
+class _PdfPen(BasePen):
+    """Records a glyph outline as PDF path operators, in font units."""
+
+    def __init__(self, glyph_set: object):
+        super().__init__(glyph_set)
+        self.ops: list[str] = []
+
+    def _moveTo(self, pt: tuple[float, float]) -> None:
+        self.ops.append(f"{_n(pt[0])} {_n(pt[1])} m")
+
+    def _lineTo(self, pt: tuple[float, float]) -> None:
+        self.ops.append(f"{_n(pt[0])} {_n(pt[1])} l")
+
+    def _curveToOne(self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]) -> None:
+        self.ops.append(" ".join(f"{_n(x)} {_n(y)}" for x, y in (p1, p2, p3)) + " c")
+
+    def _closePath(self) -> None:
+        self.ops.append("h")
+
+
+def _n(value: float) -> str:
+    return str(round(value)) if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class OutlineFont:
+    """One font file's metrics and outlines, enough to set and draw a line of text."""
+
+    path: str
+    units_per_em: int
+    ascender: int
+    descender: int
+    _font: TTFont
+
+    @classmethod
+    @functools.lru_cache(maxsize=16)
+    def load(cls, path: str | Path, font_number: int = 0) -> "OutlineFont":
+        font = TTFont(str(path), fontNumber=font_number, lazy=True)
+        hhea = font["hhea"]
+        return cls(str(path), font["head"].unitsPerEm, hhea.ascent, hhea.descent, font)
+
+    @functools.cached_property
+    def _cmap(self) -> dict[int, str]:
+        return self._font.getBestCmap()
+
+    @functools.cached_property
+    def _advances(self) -> dict[str, int]:
+        return {name: adv for name, (adv, _lsb) in self._font["hmtx"].metrics.items()}
+
+    def missing(self, text: str) -> list[str]:
+        """Characters of `text` this font has no glyph for (spaces and controls aside)."""
+        return sorted({c for c in text if ord(c) not in self._cmap and not c.isspace()})
+
+    def width(self, text: str, size: float) -> float:
+        """Advance width of `text` at `size` points (no kerning: close enough for fitting)."""
+        total = sum(self._advances[self._cmap[ord(c)]] for c in text if ord(c) in self._cmap)
+        return total * size / self.units_per_em
+
+    @functools.lru_cache(maxsize=4096)
+    def outline(self, char: str) -> str:
+        """PDF path operators of one character's glyph, in font units."""
+        name = self._cmap.get(ord(char))
+        if name is None:
+            return ""
+        glyph_set = self._font.getGlyphSet()
+        pen = _PdfPen(glyph_set)
+        glyph_set[name].draw(pen)
+        return " ".join(pen.ops)
+
+    def draw(self, text: str, x: float, baseline: float, size: float) -> str:
+        """PDF operators that fill `text` starting at (x, baseline), in points."""
+        scale = size / self.units_per_em
+        parts = []
+        for char in text:
+            name = self._cmap.get(ord(char))
+            if name is None:
+                continue
+            path = self.outline(char)
+            if path:
+                parts.append(f"q {scale:.5f} 0 0 {scale:.5f} {x:.2f} {baseline:.2f} cm {path} f Q")
+            x += self._advances[name] * scale
+        return "\n".join(parts)

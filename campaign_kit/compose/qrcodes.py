@@ -1,0 +1,79 @@
+"""QR codes drawn as exact vector rectangles, and read back from the rendered PDF.
+
+The payload (URL, error correction) is decided apart from the drawing: segno builds the symbol
+(it picks the mask by the standard's penalty rules), this module turns it into PDF operators.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import segno
+
+QUIET_ZONE = 4
+"""Light modules around the symbol, as ISO/IEC 18004 requires."""
+
+
+@dataclass(frozen=True)
+class QrDrawing:
+    ops: str
+    modules: int
+    """Modules across, quiet zone included."""
+    box: tuple[float, float, float, float]
+    """x, y, width, height in points, quiet zone included."""
+
+
+@functools.lru_cache(maxsize=64)
+def qr_matrix(url: str, error: str = "m") -> tuple[tuple[int, ...], ...]:
+    """The symbol's modules (no quiet zone). Cached: a store's banner and card share one code."""
+    symbol = segno.make_qr(url, error=error, boost_error=False)
+    return tuple(tuple(row) for row in symbol.matrix)
+
+
+def draw_qr(url: str, x: float, y: float, size: float, error: str = "m",
+            dark: str = "0 0 0", light: str = "1 1 1") -> QrDrawing:
+    """Operators filling a `size`-point square at (x, y) (bottom-left) with the code of `url`,
+    its quiet zone painted light so it reads on any background colour."""
+    matrix = qr_matrix(url, error)
+    count = len(matrix) + 2 * QUIET_ZONE
+    module = size / count
+    ops = [f"{light} rg {x:.3f} {y:.3f} {size:.3f} {size:.3f} re f", f"{dark} rg"]
+    for row_index, row in enumerate(matrix):
+        top = y + size - (row_index + QUIET_ZONE + 1) * module
+        col = 0
+        while col < len(row):
+            if not row[col]:
+                col += 1
+                continue
+            start = col
+            while col < len(row) and row[col]:
+                col += 1
+            left = x + (start + QUIET_ZONE) * module
+            # Runs of dark modules as one rectangle each: exact edges, a small content stream.
+            ops.append(f"{left:.3f} {top:.3f} {(col - start) * module:.3f} {module:.3f} re")
+    ops.append("f")
+    return QrDrawing("\n".join(ops), count, (x, y, size, size))
+
+
+def decode_region(pdf: bytes, box: tuple[float, float, float, float], px_per_module: float,
+                  modules: int, page_origin: tuple[float, float] = (0.0, 0.0)) -> list[str]:
+    """Render only `box` of the PDF's first page and decode every QR code found in it.
+
+    `box` is in the page's user space; `page_origin` is the lower-left corner of its MediaBox.
+    """
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        page = document[0]
+        width, height = page.get_size()
+        x, y, w, h = box
+        left, bottom = x - page_origin[0], y - page_origin[1]
+        scale = px_per_module * modules / w
+        crop = (left, bottom, width - left - w, height - bottom - h)
+        image = page.render(scale=scale, crop=crop, grayscale=True).to_pil()
+    finally:
+        document.close()
+    return [result.text for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
