@@ -44,6 +44,8 @@ class Output:
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     stage: str = ""
     """The stage writing now; recorded per file so `--only` can carry the others' files over."""
+    hashes: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """sha256 and size of files whose bytes we already had: the manifest need not read them."""
 
     def path(self, relpath: str) -> Path:
         """Where to write `relpath` (parents created). Register it with `describe` if it matters."""
@@ -57,11 +59,14 @@ class Output:
         temp = target.with_name(target.name + ".part")
         temp.write_bytes(data)
         os.replace(temp, target)
+        self.hashes[_key(relpath)] = (hashlib.sha256(data).hexdigest(), len(data))
         self.describe(relpath, kind, **meta)
         return target
 
-    def link(self, relpath: str, source: Path, kind: str | None = None, **meta: Any) -> Path:
-        """Put an existing file (from the cache or the previous output) at `relpath` cheaply."""
+    def link(self, relpath: str, source: Path, kind: str | None = None,
+             sha256: tuple[str, int] | None = None, **meta: Any) -> Path:
+        """Put an existing file (from the cache or the previous output) at `relpath` cheaply.
+        `sha256`: its (hash, size) when known, so the manifest does not read it again."""
         target = self.path(relpath)
         if target.exists():
             target.unlink()
@@ -69,6 +74,10 @@ class Output:
             os.link(source, target)
         except OSError:
             shutil.copyfile(source, target)
+        if sha256 is not None:
+            self.hashes[_key(relpath)] = sha256
+        else:
+            self.hashes.pop(_key(relpath), None)
         if kind is not None:
             self.describe(relpath, kind, **meta)
         return target
@@ -80,7 +89,7 @@ class Output:
         """Record what a file is: its kind and `lang`, `store_id`, `format`, `directive`, ..."""
         if kind not in KINDS:
             raise ValueError(f"unknown output kind {kind!r}")
-        self.meta[PurePosixPath(relpath).as_posix()] = {"kind": kind, "stage": self.stage, **{
+        self.meta[_key(relpath)] = {"kind": kind, "stage": self.stage, **{
             k: v for k, v in meta.items() if v is not None}}
 
     def files(self) -> Iterator[str]:
@@ -95,10 +104,9 @@ class Output:
         for rel in self.files():
             if rel == MANIFEST:
                 continue
-            data = (self.root / rel).read_bytes()
+            digest, size = self.hashes.get(rel) or _hash_file(self.root / rel)
             meta = self.meta.get(rel) or {"kind": "page" if rel.endswith(".html") else "asset"}
-            entries.append({"path": rel, "sha256": hashlib.sha256(data).hexdigest(),
-                            "bytes": len(data), **meta})
+            entries.append({"path": rel, "sha256": digest, "bytes": size, **meta})
         return {"files": entries}
 
     def write_manifest(self) -> dict[str, Any]:
@@ -106,6 +114,16 @@ class Output:
         (self.root / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         return manifest
+
+
+def _key(relpath: str) -> str:
+    return PurePosixPath(relpath).as_posix()
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    with path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256")
+    return digest.hexdigest(), path.stat().st_size
 
 
 def read_manifest(out: Path) -> dict[str, Any] | None:

@@ -143,7 +143,8 @@ def _carry_over(ctx: BuildContext, skip: Sequence[str]) -> None:
             continue
         meta = {k: v for k, v in entry.items() if k not in ("path", "sha256", "bytes", "kind", "stage")}
         ctx.out.stage = entry["stage"]
-        ctx.out.link(entry["path"], ctx.previous_root / entry["path"], entry["kind"], **meta)
+        ctx.out.link(entry["path"], ctx.previous_root / entry["path"], entry["kind"],
+                     sha256=(entry["sha256"], entry["bytes"]), **meta)
 
 
 def configure_logging(verbose: bool = False) -> None:

@@ -4,6 +4,7 @@ semicolon) and Excel .xlsx, with English or Vietnamese headers. Every bad row is
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -38,9 +39,11 @@ _PHONE_STRIP = re.compile(r"[\s.\-()/]")
 # Characters a Unicode Vietnamese text never has, but legacy 8-bit fonts put there.
 _TCVN3_MARKS = set("¸µ¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ«×ÝØÜÞ¬ßäåæçèéëîï")
 _VNI_MARKS = set("ñÑøØïÏöÖäÄåÅëËüÛû")
+_LATIN1_RANGE = re.compile("[\x80-\xff]")
 _VIETNAMESE_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
 
 
+@functools.lru_cache(maxsize=65536)  # carriers, provinces, districts repeat on every row
 def _header_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", fold(nfc(text)).lower())
 
@@ -174,6 +177,8 @@ def normalise_phone(value: str) -> str | None:
 
 def legacy_encoding(text: str) -> str | None:
     """'TCVN3' or 'VNI' when `text` looks typed in a legacy Vietnamese font, else None."""
+    if not _LATIN1_RANGE.search(text):
+        return None
     odd = [c for c in text if "\x80" <= c <= "\xff" and c not in _VIETNAMESE_LATIN1
            and c not in "°·×–"]
     if len(odd) < 2:

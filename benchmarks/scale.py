@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""National-scale benchmark: N stores over all 63 provinces, every banner and counter card.
+
+    .venv/bin/python benchmarks/scale.py [--stores 20000] [--jobs 2] [--naive-sample 30]
+
+Prints, from one run on this machine (compare the ratios, the machines are noisy):
+- the full build: wall time, the print stage's time, ms per store page, peak memory of the whole
+  process tree (sampled), and the same for 2,000 stores (is memory flat?);
+- a naive render of the same templates, one WeasyPrint document per store item, on a sample,
+  and the speed-up per page;
+- rebuilds: nothing changed; one store edited; a directive that changes only site text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import storegen  # noqa: E402
+
+
+def make_materials(target: Path, stores: int) -> Path:
+    """The bundled materials with N generated stores over 63 provinces instead of the samples."""
+    shutil.copytree(ROOT / "materials", target)
+    for path in (target / "stores").glob("*"):
+        if path.suffix in (".csv", ".xlsx"):
+            path.unlink()
+    provinces = storegen.load_provinces()
+    storegen.write_regions_yml(provinces, target / "regions.yml")
+    rows = storegen.generate_stores(stores, provinces)
+    for carrier, carrier_rows in sorted(storegen.rows_by_carrier(rows).items()):
+        storegen.write_csv(carrier_rows, target / "stores" / f"bench-{storegen_slug(carrier)}.csv")
+    return target
+
+
+def storegen_slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class TreeMemory:
+    """Peak resident memory of a process and all its children, sampled every 50 ms."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _tree_rss(root: int) -> int:
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def run_build(materials: Path, out: Path, jobs: int) -> dict[str, float]:
+    """One `build_posters.py build` in a child process: wall time, stage times, peak memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build_posters.py"), "build", "--materials", str(materials),
+         "--out", str(out), "--jobs", str(jobs)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    memory = TreeMemory(process.pid)
+    log, _ = process.communicate()
+    peak = memory.stop()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        sys.exit(f"build failed:\n{log[-3000:]}")
+    figures = {"wall": wall, "peak_mib": peak / 2**20}
+    for name, seconds in re.findall(r"stage (\w+): ([\d.]+) s", log):
+        figures[f"stage_{name}"] = float(seconds)
+    match = re.search(r"store items: (\d+) rendered, (\d+) reused", log)
+    if match:
+        figures["rendered"], figures["reused"] = float(match.group(1)), float(match.group(2))
+    return figures
+
+
+def naive_ms_per_page(materials: Path, sample: int) -> float:
+    """One WeasyPrint document per store item, same templates: the baseline."""
+    from campaign_kit.materials import load_project
+    from campaign_kit.stages.print_pdfs import naive_store_pdfs
+
+    project = load_project(materials)
+    stores = project.stores[:: max(1, len(project.stores) // sample)][:sample]
+    naive_store_pdfs(project, stores[:1])  # warm up fonts and stylesheets, like the real build
+    started = time.perf_counter()
+    pages = naive_store_pdfs(project, stores)
+    return (time.perf_counter() - started) * 1000 / pages
+
+
+def edit_one_store(materials: Path) -> None:
+    path = sorted((materials / "stores").glob("*.csv"))[0]
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    rows[1][2] = rows[1][2] + " (đã chuyển địa điểm)"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+
+def add_site_only_directive(materials: Path) -> None:
+    (materials / "directives" / "2021-03-01-site-only.md").write_text(
+        "---\nnumber: 999/STTTT-BCTT\ndate: 2021-03-01\nissuer: Sở Thông tin và Truyền thông\n"
+        "title: V/v cập nhật hướng dẫn trên cổng thông tin\n---\n"
+        "Chỉ cập nhật nội dung hướng dẫn trên trang thông tin; không thay đổi ấn phẩm in.\n",
+        encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=int, default=20000)
+    parser.add_argument("--small", type=int, default=2000, help="the smaller run, to see memory grow")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--naive-sample", type=int, default=30)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kit-bench-"))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+    try:
+        rows = []
+        for n in (args.small, args.stores):
+            materials = make_materials(work / f"materials-{n}", n)
+            figures = run_build(materials, work / f"site-{n}", args.jobs)
+            pages = 2 * n
+            per_page = figures.get("stage_print", figures["wall"]) * 1000 / pages
+            rows.append((n, figures, per_page))
+            print(f"{n:>6} stores, {pages} pages: build {figures['wall']:.1f} s wall "
+                  f"(print stage {figures.get('stage_print', float('nan')):.1f} s, site "
+                  f"{figures.get('stage_site', float('nan')):.1f} s), {per_page:.2f} ms per page "
+                  f"(wall, --jobs {args.jobs}), peak memory {figures['peak_mib']:.0f} MiB")
+        n, figures, per_page = rows[-1]
+        materials, out = work / f"materials-{n}", work / f"site-{n}"
+
+        naive = naive_ms_per_page(materials, args.naive_sample)
+        print(f"naive: one WeasyPrint document per store item, {args.naive_sample} stores: "
+              f"{naive:.1f} ms per page (1 process) -> {naive * 2 * n / 1000 / args.jobs:.0f} s "
+              f"estimated for {n} stores on {args.jobs} cores")
+        print(f"speed-up per page, pipeline vs naive: {naive / per_page:.1f}x "
+              f"(pipeline per page is wall time with {args.jobs} jobs; naive is 1 process: "
+              f"{naive / (per_page * args.jobs):.1f}x per core)")
+
+        noop = run_build(materials, out, args.jobs)
+        print(f"no-op rebuild: {noop['wall']:.1f} s wall, store items rendered {noop.get('rendered', 0):.0f}")
+        edit_one_store(materials)
+        one = run_build(materials, out, args.jobs)
+        print(f"one store edited: {one['wall']:.1f} s wall, store items rendered {one.get('rendered', 0):.0f}")
+        add_site_only_directive(materials)
+        site = run_build(materials, out, args.jobs)
+        print(f"directive changing only site text: {site['wall']:.1f} s wall, store items rendered "
+              f"{site.get('rendered', 0):.0f}, general PDFs rendered {site.get('print_rendered', 0):.0f}")
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
