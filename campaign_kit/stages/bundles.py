@@ -1,9 +1,195 @@
-"""Stage 'bundles' (not built yet)."""
+"""Stage 'bundles': ZIP downloads by audience, each with a Vietnamese README.txt inside.
+
+Made from what the earlier stages wrote (`ctx.out.meta`), never from `materials/` directly:
+- one ZIP per carrier and one per district with each of its stores' banners and counter cards
+  (kinds `store-banner`/`store-card`, meta `store_id`, `carrier`, `district`);
+- one ZIP per language with the general print materials (kinds poster/leaflet/standee);
+- one ZIP with every screen image (kind `screen`).
+
+Outputs `downloads/bundles/<slug>.zip`, kind `bundle`, meta `audience` (carrier, district, lang,
+screens), `items` (files besides the README), `title` (from `templates/kit/labels.yml`) and the
+`directive` its files follow. A bundle with no items is not written (no store files yet: no
+store bundles). ZIPs are byte-reproducible (`publish.zips`). The README
+says what to print, at what size and on what material, from `materials/formats.yml`; it is
+UTF-8 with a BOM and CRLF line ends so that Notepad on an agency PC shows the diacritics.
+"""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, Callable, Iterable, Mapping
+
+from ..model import Format, Project, Store
 from ..pipeline import BuildContext
+from ..publish.labels import kit_words, render
+from ..publish.render import render_template
+from ..publish.zips import zip_bytes
+from ..text import slug
+
+STORE_KINDS = ("store-banner", "store-card")
+PRINT_KINDS = ("poster", "leaflet", "standee")
+SCREEN_KIND = "screen"
+README = "README.txt"
+
+
+@dataclass
+class Bundle:
+    """One ZIP to write: where, for whom, and which output files go in."""
+
+    slug: str
+    audience: str
+    title: str
+    files: list[str] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 def run(ctx: BuildContext) -> None:
-    """Placeholder until this stage lands."""
+    project = ctx.project
+    for bundle in plan(project, ctx.out.meta):
+        if not bundle.files:
+            continue
+        data = zip_bytes(bundle_entries(project, bundle, ctx.out.meta,
+                                        lambda rel: ctx.out.path(rel).read_bytes()))
+        # The directive(s) its files follow: the change report names them when a bundle changes.
+        directives = sorted({str(ctx.out.meta[rel]["directive"]) for rel in bundle.files
+                             if ctx.out.meta[rel].get("directive")})
+        ctx.out.write_bytes(f"downloads/bundles/{bundle.slug}.zip", data, "bundle",
+                            audience=bundle.audience, items=len(bundle.files), title=bundle.title,
+                            directive="; ".join(directives) or None, **bundle.meta)
+
+
+def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle]:
+    """Every bundle and its files, in a fixed order (carriers, districts, languages, screens)."""
+    stores = {s.store_id: s for s in project.stores}
+    by_carrier: dict[str, list[str]] = defaultdict(list)
+    by_district: dict[str, list[str]] = defaultdict(list)
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    screens: list[str] = []
+    for rel, info in sorted(meta.items()):
+        kind = info.get("kind")
+        if kind in STORE_KINDS:
+            store = stores.get(str(info.get("store_id")))
+            carrier = info.get("carrier") or (store.carrier if store else None)
+            district = info.get("district") or (store.district if store else None)
+            if carrier:
+                by_carrier[str(carrier)].append(rel)
+            if district:
+                by_district[str(district)].append(rel)
+        elif kind in PRINT_KINDS and info.get("lang"):
+            by_lang[str(info["lang"])].append(rel)
+        elif kind == SCREEN_KIND:
+            screens.append(rel)
+    titles = kit_words().bundles
+    settings = project.settings
+    bundles = []
+    for carrier in project.campaign.carriers:
+        bundles.append(Bundle(f"cua-hang-{slug(carrier.id)}", "carrier",
+                              render(titles.carrier, settings, name=carrier.name),
+                              by_carrier.get(carrier.id, []), {"carrier": carrier.id}))
+    for district in _districts(project, by_district):
+        bundles.append(Bundle(f"cua-hang-{slug(district)}", "district",
+                              render(titles.district, settings, name=district),
+                              by_district.get(district, []), {"district": district}))
+    for language in project.languages:
+        bundles.append(Bundle(f"in-an-{slug(language.code)}", "lang",
+                              render(titles.lang, settings, name=language.name),
+                              by_lang.get(language.code, []), {"lang": language.code}))
+    bundles.append(Bundle("man-hinh", "screens", render(titles.screens, settings), screens))
+    return bundles
+
+
+def bundle_entries(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
+                   read: Callable[[str], bytes]) -> dict[str, bytes]:
+    """Archive name -> bytes for the bundle's files and its README."""
+    names = archive_names(bundle, meta)
+    entries = {names[rel]: read(rel) for rel in bundle.files}
+    entries[README] = readme(project, bundle, meta, names).encode("utf-8-sig")
+    return entries
+
+
+def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Archive name of each file. Store files go in a folder per district (carrier bundles) or
+    per carrier (district bundles), named after their store; others keep their file name.
+    Names that clash (the same poster name in two languages) take more of their output path."""
+    names: dict[str, str] = {}
+    for rel in bundle.files:
+        info = meta.get(rel, {})
+        name = PurePosixPath(rel).name
+        if info.get("store_id"):
+            store_slug = slug(str(info["store_id"]))
+            name = name if name.startswith(store_slug) else f"{store_slug}-{name}"
+            folder = _store_folder(bundle, info)
+            name = f"{folder}/{name}" if folder else name
+        names[rel] = name
+    depth = dict.fromkeys(names, 1)
+    while True:
+        counts = Counter(names.values())
+        clashes = [rel for rel, name in names.items() if counts[name] > 1 or name == README]
+        if not clashes:
+            return names
+        for rel in clashes:
+            parts = PurePosixPath(rel).parts
+            depth[rel] += 1
+            # The whole output path at worst: unique, and never README.txt at the top.
+            names[rel] = "/".join(parts[-depth[rel]:]) if depth[rel] <= len(parts) else "files/" + rel
+
+
+def readme(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
+           names: Mapping[str, str]) -> str:
+    settings = project.settings
+    stores = {s.store_id: s for s in project.stores}
+    counts: dict[str, int] = defaultdict(int)
+    store_rows: dict[str, tuple[Store, str]] = {}
+    directives: set[str] = set()
+    for rel in bundle.files:
+        info = meta.get(rel, {})
+        counts[str(info.get("format", info.get("kind", "")))] += 1
+        if info.get("directive"):
+            directives.add(str(info["directive"]))
+        store = stores.get(str(info.get("store_id")))
+        if store:  # its files share a prefix: "huyen-dinh-lap/vtp-ls-00002-*"
+            folder = PurePosixPath(names[rel]).parent
+            store_rows[store.store_id] = (store, str(folder / f"{store.slug}-*"))
+    formats = [_format_line(project.formats.get(name), name, n) for name, n in sorted(counts.items())]
+    text = render_template(
+        "bundle_readme.txt.j2", title=bundle.title, printed=any(f["size"] for f in formats),
+        department=project.campaign.campaign.department,
+        directives=sorted(directives), app_name=settings.app_name,
+        official_site=settings.official_site, hotline=settings.hotline,
+        sample_stores=project.campaign.sample_stores,
+        formats=formats,
+        stores=[{"files": files, "name": s.name, "address": s.address,
+                 "district": s.district, "carrier": project.carrier(s.carrier).name}
+                for s, files in sorted(store_rows.values(), key=lambda row: (row[1], row[0].store_id))],
+        files=sorted(names[rel] for rel in bundle.files))
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def _store_folder(bundle: Bundle, info: Mapping[str, Any]) -> str | None:
+    key = {"carrier": "district", "district": "carrier"}.get(bundle.audience)
+    return slug(str(info[key])) if key and info.get(key) else None
+
+
+def _format_line(fmt: Format | None, name: str, count: int) -> dict[str, Any]:
+    if fmt is None:
+        return {"title": name, "count": count, "size": None, "pixels": None, "material": None,
+                "base_band": None}
+    size = (f"{_mm(fmt.width_mm)} × {_mm(fmt.height_mm)} mm"
+            if fmt.width_mm and fmt.height_mm else None)
+    pixels = f"{fmt.width_px} × {fmt.height_px}" if fmt.width_px and fmt.height_px else None
+    return {"title": fmt.title, "count": count, "size": size, "bleed": _mm(fmt.bleed_mm),
+            "pixels": pixels, "material": fmt.material,
+            "base_band": _mm(fmt.base_band_mm) if fmt.base_band_mm else None}
+
+
+def _mm(value: float | None) -> str:
+    return f"{value:g}" if value is not None else ""
+
+
+def _districts(project: Project, found: Mapping[str, list[str]]) -> list[str]:
+    """The province's districts in regions.yml order, then any other district files name."""
+    own = next((p.districts for p in project.provinces
+                if p.name == project.campaign.campaign.province), ())
+    return list(own) + sorted(d for d in found if d not in own)

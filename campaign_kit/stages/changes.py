@@ -1,9 +1,149 @@
-"""Stage 'changes' (not built yet)."""
+"""Stage 'changes': what this build changed since the last good output, grouped for people.
+
+Compares the files the earlier stages wrote in this build (`ctx.out.meta`, sha256 of the bytes)
+with the previous output's manifest (`ctx.previous`). Site pages and assets, previews (they
+follow their PDFs) and the stages after this one are left out. Writes `changes.json` (kind
+`report`) at the output root:
+
+    {"first_build": bool,
+     "groups": [{"kind", "count", "directive", "summary": {"vi", "en"},
+                 "added": [...], "changed": [...], "removed": [...]}]}
+
+One group per kind and language ("12 băng rôn cửa hàng thay đổi: in lại các tệp này"), naming
+the directive the new files follow (their `directive` meta). With `--only`, the files carried
+over from the previous output are unchanged by construction and show up nowhere.
+"""
 
 from __future__ import annotations
 
-from ..pipeline import BuildContext
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..model import Project
+from ..output import KINDS
+from ..pipeline import STAGES, BuildContext
+from ..publish.labels import kit_words, render
+
+REPORT = "changes.json"
+SUMMARY_LANGS = ("vi", "en")
+IGNORED_KINDS = frozenset({"page", "asset", "preview", "report"})
+COMPARED_STAGES = tuple(STAGES)[:tuple(STAGES).index("changes")]  # the stages that ran before
+
+
+@dataclass(frozen=True)
+class FileState:
+    path: str
+    kind: str
+    lang: str | None
+    sha256: str
+    directive: str | None
+
+
+@dataclass
+class Group:
+    kind: str
+    lang: str | None
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    directives: set[str] = field(default_factory=set)
+
+    @property
+    def count(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.removed)
 
 
 def run(ctx: BuildContext) -> None:
-    """Placeholder until this stage lands."""
+    current = current_files(ctx.out.root, ctx.out.meta, ctx.out.hashes)
+    previous = previous_files(ctx.previous) if ctx.previous is not None else None
+    report = change_report(ctx.project, previous, current)
+    ctx.out.write_text(REPORT, json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                       "report")
+
+
+def _compared(info: Mapping[str, Any]) -> bool:
+    stage = info.get("stage")
+    return info.get("kind") not in IGNORED_KINDS and (not stage or stage in COMPARED_STAGES)
+
+
+def current_files(root: Path, meta: Mapping[str, Mapping[str, Any]],
+                  known: Mapping[str, tuple[str, int]] | None = None) -> dict[str, FileState]:
+    """The files of this build the report covers, with their hashes (`known`: hashes the
+    output already has for files written from bytes or carried over)."""
+    result = {}
+    for rel, info in sorted(meta.items()):
+        if not _compared(info) or not (root / rel).is_file():
+            continue
+        if known and rel in known:
+            digest = known[rel][0]
+        else:
+            with (root / rel).open("rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+        result[rel] = FileState(rel, info["kind"], info.get("lang"), digest, info.get("directive"))
+    return result
+
+
+def previous_files(manifest: Mapping[str, Any]) -> dict[str, FileState]:
+    return {e["path"]: FileState(e["path"], e["kind"], e.get("lang"), e["sha256"], e.get("directive"))
+            for e in manifest.get("files", []) if _compared(e)}
+
+
+def change_report(project: Project, previous: Mapping[str, FileState] | None,
+                  current: Mapping[str, FileState]) -> dict[str, Any]:
+    """The content of changes.json."""
+    groups: dict[tuple[str, str | None], Group] = {}
+
+    def group(state: FileState) -> Group:
+        key = (state.kind, state.lang)
+        return groups.setdefault(key, Group(state.kind, state.lang))
+
+    old = previous or {}
+    for path, state in current.items():
+        before = old.get(path)
+        if before is None or before.sha256 != state.sha256:
+            g = group(state)
+            (g.added if before is None else g.changed).append(path)
+            if state.directive:
+                g.directives.add(state.directive)
+    for path, state in old.items():
+        if path not in current:
+            group(state).removed.append(path)
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    langs = {lang.code: i for i, lang in enumerate(project.languages)}
+    ordered = sorted(groups.values(), key=lambda g: (order.get(g.kind, len(order)), g.kind,
+                                                     langs.get(g.lang or "", -1)))
+    first = previous is None
+    return {"first_build": first,
+            "groups": [_group_json(project, g, first) for g in ordered if g.count]}
+
+
+def _group_json(project: Project, g: Group, first: bool) -> dict[str, Any]:
+    directive = "; ".join(sorted(g.directives)) or None
+    return {"kind": g.kind, "count": g.count, "directive": directive,
+            "summary": {lang: summary(project, lang, g, first, directive)
+                        for lang in SUMMARY_LANGS},
+            "added": sorted(g.added), "changed": sorted(g.changed), "removed": sorted(g.removed)}
+
+
+def summary(project: Project, in_lang: str, g: Group, first: bool, directive: str | None) -> str:
+    """One sentence for people: how many of what changed, why, and what to do."""
+    words = kit_words().changes[in_lang]
+    settings = project.settings
+    label = words.label(g.kind)
+    # Languages by their own name for Vietnamese readers, by their English name otherwise.
+    names = {lang.code: lang.name if in_lang == project.default_lang else lang.english_name
+             for lang in project.languages}
+    if g.lang and g.lang in names:
+        label = f"{label} ({names[g.lang]})"
+    if first:
+        return render(words.first_build, settings, count=g.count, label=label)
+    details = ", ".join(render(text, settings, n=len(paths)) for text, paths in
+                        ((words.added, g.added), (words.changed, g.changed), (words.removed, g.removed))
+                        if paths)
+    follows = " " + render(words.follows, settings, directive=directive) if directive else ""
+    return render(words.summary, settings, count=g.count, label=label, details=details,
+                  follows=follows, action=words.action(g.kind))

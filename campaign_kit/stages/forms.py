@@ -1,9 +1,152 @@
-"""Stage 'forms' (not built yet)."""
+"""Stage 'forms': the two report forms of the letters as .xlsx, prefilled from `materials/`.
+
+- Biểu mẫu số 1 (Bình Phước letter): installs per district, one row per district of the
+  campaign's province, report time and rate left for the carrier to fill.
+- The support-staff list (Lạng Sơn letter): district × carrier rows, at least
+  `STAFF_PER_DISTRICT` people per district for each carrier, name/position/phone left blank.
+
+The wording and columns are in `templates/kit/labels.yml`; the report deadline in force
+(`report_deadline`) and the directive the forms follow are printed in the header.
+Outputs: `downloads/forms/<name>.xlsx`, kind `form`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import BuildError
+from ..model import Project
 from ..pipeline import BuildContext
+from ..publish.labels import FormWords, kit_words, render
+from ..publish.office import xlsx_bytes
+
+# "Mỗi huyện/thành phố tối thiểu 02 người" (Lạng Sơn Sở TTTT, 19/8/2020).
+STAFF_PER_DISTRICT = 2
+FONT = "Times New Roman"  # the font of Vietnamese official forms
+_THIN = Side(style="thin")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+@dataclass(frozen=True)
+class FormHeader:
+    """What the header of a form says besides its fixed wording."""
+
+    province: str
+    department: str
+    directive: str | None
 
 
 def run(ctx: BuildContext) -> None:
-    """Placeholder until this stage lands."""
+    project = ctx.project
+    directive = project.effective.directive_for("forms")
+    header = FormHeader(province=project.campaign.campaign.province,
+                        department=project.campaign.campaign.department,
+                        directive=directive.reference if directive else None)
+    day = directive.date if directive else None
+    words = kit_words().forms
+    districts = province_districts(project)
+    forms = [(words.installs, installs_rows(districts)),
+             (words.staff, staff_rows(districts, [c.name for c in project.campaign.carriers]))]
+    for form, rows in forms:
+        workbook = build_form(project, form, header, rows)
+        title = render(form.title, project.settings)
+        ctx.out.write_bytes(f"downloads/forms/{form.file}.xlsx",
+                            xlsx_bytes(workbook, title=title, day=day, author=header.department),
+                            "form", directive=header.directive,
+                            form=form.file, rows=len(rows), title=title)
+
+
+def province_districts(project: Project) -> tuple[str, ...]:
+    name = project.campaign.campaign.province
+    for province in project.provinces:
+        if province.name == name:
+            return province.districts
+    raise BuildError(f"province {name!r} of campaign.yml is not in regions.yml")
+
+
+def installs_rows(districts: Sequence[str]) -> list[list[object]]:
+    """Stt, district, then blanks for installs, rate, report time and notes."""
+    return [[i, district, None, None, None, None] for i, district in enumerate(districts, start=1)]
+
+
+def staff_rows(districts: Sequence[str], carriers: Sequence[str]) -> list[list[object]]:
+    """TT, then blank name/position/phone, district and carrier: every district × carrier pair
+    `STAFF_PER_DISTRICT` times."""
+    rows: list[list[object]] = []
+    for district in districts:
+        for carrier in carriers:
+            for _ in range(STAFF_PER_DISTRICT):
+                rows.append([len(rows) + 1, None, None, None, district, carrier])
+    return rows
+
+
+def build_form(project: Project, form: FormWords, header: FormHeader,
+               rows: list[list[object]]) -> Workbook:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = form.sheet[:31]  # Excel's limit for sheet names
+    width = len(form.columns)
+    values = dict(province=header.province, department=header.department,
+                  directive=header.directive or "", minimum=f"{STAFF_PER_DISTRICT:02d}")
+    settings = project.settings
+    top = [
+        (render(form.owner, settings, **values), render(form.nation, settings, **values)),
+        ("", render(form.motto, settings, **values)),
+    ]
+    for r, (left, right) in enumerate(top, start=1):
+        _cell(sheet, r, 1, left, bold=True)
+        _cell(sheet, r, width // 2 + 1, right, bold=True, centre=True)
+        sheet.merge_cells(start_row=r, start_column=width // 2 + 1, end_row=r, end_column=width)
+    lines = [(form.code, True, False), (form.title, True, False), (form.subtitle, False, False),
+             (form.reference, False, True), (form.deadline, True, False)]
+    row = 4
+    for text, bold, italic in lines:
+        value = render(text, settings, **values)
+        if not value.strip() or (text == form.reference and not header.directive):
+            continue
+        _cell(sheet, row, 1, value, bold=bold, italic=italic, centre=True)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        row += 1
+    row += 1
+    head = row
+    for c, column in enumerate(form.columns, start=1):
+        _cell(sheet, head, c, column.title, bold=True, centre=True, box=True)
+        sheet.column_dimensions[get_column_letter(c)].width = column.width
+    sheet.row_dimensions[head].height = 45
+    for r, values_row in enumerate(rows, start=head + 1):
+        for c, cell_value in enumerate(values_row, start=1):
+            _cell(sheet, r, c, cell_value, box=True, centre=c == 1)
+            if form.columns[c - 1].number_format:
+                sheet.cell(row=r, column=c).number_format = str(form.columns[c - 1].number_format)
+    if form.total and rows:
+        last = head + len(rows)
+        _cell(sheet, last + 1, 2, render(form.total, settings), bold=True, box=True)
+        _cell(sheet, last + 1, 3, f"=SUM(C{head + 1}:C{last})", bold=True, box=True)
+        for c in (1, 4, 5, 6):
+            _cell(sheet, last + 1, c, None, box=True)
+    sheet.freeze_panes = sheet.cell(row=head + 1, column=1)
+    sheet.print_title_rows = f"{head}:{head}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    return workbook
+
+
+def _cell(sheet: Worksheet, row: int, column: int, value: object, *, bold: bool = False,
+          italic: bool = False, centre: bool = False, box: bool = False) -> None:
+    cell = sheet.cell(row=row, column=column, value=value)
+    cell.font = Font(name=FONT, size=12, bold=bold, italic=italic)
+    cell.alignment = Alignment(horizontal="center" if centre else None, vertical="center",
+                               wrap_text=True)
+    if box:
+        cell.border = _BOX
+

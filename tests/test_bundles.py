@@ -1,0 +1,130 @@
+"""Stage 'bundles': ZIPs per carrier, district, language and for screens, built from what the
+earlier stages registered (here: small fake PDFs/PNGs registered like the print stage does)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from campaign_kit.materials import load_project
+from campaign_kit.model import Project
+from campaign_kit.output import Output
+from campaign_kit.pipeline import BuildContext, Options
+from campaign_kit.publish.zips import FIXED_DATE_TIME
+from campaign_kit.stages import bundles
+
+FAKE_PDF = b"%PDF-1.7\n% fake for the bundle tests\n%%EOF\n"
+
+
+def _context(project: Project, root: Path) -> BuildContext:
+    root.mkdir(parents=True, exist_ok=True)
+    return BuildContext(project=project, out=Output(root), options=Options(), previous=None,
+                        previous_root=root.with_name("prev"), cache=root.with_name("cache"))
+
+
+def _register_fakes(ctx: BuildContext, with_stores: bool = True) -> None:
+    """What the print and screens stages leave in `ctx.out.meta`."""
+    project = ctx.project
+    ctx.out.stage = "print"
+    if with_stores:
+        for store in project.stores:
+            for fmt in ("store-banner", "store-card"):
+                ctx.out.write_bytes(f"downloads/stores/{store.carrier}/{store.slug}/{fmt}.pdf",
+                                    FAKE_PDF + store.store_id.encode(), fmt, store_id=store.store_id,
+                                    carrier=store.carrier, district=store.district, format=fmt,
+                                    lang="vi", directive="X/TEST")
+    for lang in ("vi", "en"):
+        for fmt, kind in (("poster-a4", "poster"), ("leaflet-a5", "leaflet"),
+                          ("standee-60x160", "standee")):
+            ctx.out.write_bytes(f"downloads/print/{lang}/{fmt}.pdf", FAKE_PDF + fmt.encode(), kind,
+                                lang=lang, format=fmt, directive="X/TEST")
+        ctx.out.write_bytes(f"downloads/print/{lang}/poster-a4.png", b"preview", "preview", lang=lang)
+    ctx.out.stage = "screens"
+    for lang in ("vi", "en"):
+        ctx.out.write_bytes(f"downloads/screens/{lang}/screen-tv.png", b"\x89PNG " + lang.encode(),
+                            "screen", lang=lang, format="screen-tv")
+    ctx.out.stage = "bundles"
+
+
+@pytest.fixture
+def project(small_materials: Path) -> Project:
+    return load_project(small_materials)
+
+
+def _zip(ctx: BuildContext, name: str) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO((ctx.out.root / "downloads/bundles" / name).read_bytes()))
+
+
+def test_bundles_by_audience(project: Project, tmp_path: Path) -> None:
+    ctx = _context(project, tmp_path / "out")
+    _register_fakes(ctx)
+    bundles.run(ctx)
+    made = {rel: m for rel, m in ctx.out.meta.items() if m["kind"] == "bundle"}
+    assert sorted(made) == [
+        "downloads/bundles/cua-hang-huyen-dinh-lap.zip", "downloads/bundles/cua-hang-huyen-huu-lung.zip",
+        "downloads/bundles/cua-hang-viettelpost.zip", "downloads/bundles/cua-hang-vnpt.zip",
+        "downloads/bundles/in-an-en.zip", "downloads/bundles/in-an-vi.zip",
+        "downloads/bundles/man-hinh.zip"]
+    vnpt = made["downloads/bundles/cua-hang-vnpt.zip"]
+    assert (vnpt["audience"], vnpt["carrier"], vnpt["items"]) == ("carrier", "vnpt", 2)
+    assert made["downloads/bundles/cua-hang-huyen-dinh-lap.zip"]["district"] == "Huyện Đình Lập"
+    assert made["downloads/bundles/in-an-vi.zip"]["items"] == 3  # previews stay out
+    assert made["downloads/bundles/man-hinh.zip"]["audience"] == "screens"
+
+    archive = _zip(ctx, "cua-hang-vnpt.zip")
+    # A carrier's stores by district, a district's stores by carrier; file names name the store.
+    assert archive.namelist() == ["README.txt", "huyen-huu-lung/vnpt-ls-00001-store-banner.pdf",
+                                  "huyen-huu-lung/vnpt-ls-00001-store-card.pdf"]
+    assert archive.read("huyen-huu-lung/vnpt-ls-00001-store-card.pdf").endswith(b"VNPT-LS-00001")
+    assert _zip(ctx, "cua-hang-huyen-dinh-lap.zip").namelist() == [
+        "README.txt", "viettelpost/vtp-ls-00002-store-banner.pdf",
+        "viettelpost/vtp-ls-00002-store-card.pdf"]
+    readme = archive.read("README.txt").decode("utf-8-sig")
+    assert "\r\n" in readme
+    # What to print, at what size, on what material (from formats.yml), for which store.
+    banner = project.formats["store-banner"]
+    assert banner.title in readme and "3000 × 800 mm" in readme and f"{banner.material}" in readme
+    assert "huyen-huu-lung/vnpt-ls-00001-* : Cửa hàng VNPT Hữu Lũng (VNPT)" in readme
+    assert "X/TEST" in readme
+    assert "Huyện Đình Lập" not in readme
+    print_readme = _zip(ctx, "in-an-vi.zip").read("README.txt").decode("utf-8-sig")
+    assert "210 × 297 mm" in print_readme and "giấy couché 150 g/m²" in print_readme
+    assert "600 × 1600 mm" in print_readme and "5 mm tràn lề" in print_readme
+    screens = _zip(ctx, "man-hinh.zip")
+    # The same file name in two languages: each keeps its language folder.
+    assert screens.namelist() == ["README.txt", "en/screen-tv.png", "vi/screen-tv.png"]
+    assert screens.read("en/screen-tv.png").endswith(b"en")
+    assert "1920 × 1080" in screens.read("README.txt").decode("utf-8-sig")
+    for info in archive.infolist():
+        assert info.date_time == FIXED_DATE_TIME
+        assert info.compress_type == zipfile.ZIP_DEFLATED
+        assert info.external_attr >> 16 == 0o100644
+
+
+def test_bundles_are_byte_reproducible(project: Project, tmp_path: Path) -> None:
+    outputs = []
+    for name in ("a", "b"):
+        ctx = _context(project, tmp_path / name)
+        _register_fakes(ctx)
+        bundles.run(ctx)
+        outputs.append({rel: (ctx.out.root / rel).read_bytes()
+                        for rel, m in ctx.out.meta.items() if m["kind"] == "bundle"})
+    assert outputs[0] == outputs[1]
+
+
+def test_no_store_items_means_no_store_bundles(project: Project, tmp_path: Path) -> None:
+    ctx = _context(project, tmp_path / "out")
+    _register_fakes(ctx, with_stores=False)
+    bundles.run(ctx)
+    made = sorted(rel for rel, m in ctx.out.meta.items() if m["kind"] == "bundle")
+    assert made == ["downloads/bundles/in-an-en.zip", "downloads/bundles/in-an-vi.zip",
+                    "downloads/bundles/man-hinh.zip"]
+
+
+def test_nothing_to_bundle(project: Project, tmp_path: Path) -> None:
+    ctx = _context(project, tmp_path / "out")
+    bundles.run(ctx)
+    assert not ctx.out.meta
