@@ -1,9 +1,144 @@
-"""Stage 'print_pdfs' (not built yet)."""
+"""Stage 'print': posters, leaflets and standees per language, and, when a directive makes stores
+support points, a banner and a counter card for every store, each with its own QR code.
+
+Every item is checked before it is written: glyphs covered by the fonts, the designed page count
+(more pages means text ran over), text inside the trim box (store items: the safe area), and each
+QR code decoded back from the rendered page. Rendered files live in `ctx.cache`, keyed by all that
+shapes them, and are linked into the output: a rebuild with nothing changed renders nothing.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..model import Format, Project
 from ..pipeline import BuildContext
+from ..printing.checks import check_glyphs, check_qr_pdf, check_text_inside, strings
+from ..printing.qr import ErrorLevel, QrPayload, draw, min_symbol_mm
+from ..printing.render import (Renderer, cached_file, content_key, parallel_map, preview,
+                               require_pages, shared_renderer, store_in_cache)
+from ..printing.stores import naive_store_pdfs, render_store_items, store_rel
+
+__all__ = ["run", "naive_store_pdfs"]  # the baseline of benchmarks/scale.py
+
+GENERAL_KINDS = ("poster", "leaflet", "standee")
+PAGES = {"poster": 1, "leaflet": 2, "standee": 1}
+QR_ERROR: dict[str, ErrorLevel] = {"poster": "M", "leaflet": "M", "standee": "Q"}
+"""Standees stand in doorways and get scuffed: a higher error-correction level pays off there."""
 
 
 def run(ctx: BuildContext) -> None:
-    """Placeholder until this stage lands."""
+    project = ctx.project
+    renderer = shared_renderer()
+    directive = project.effective.directive_for("print")
+    items = [_general_item(ctx, renderer, name, fmt, lang.code)
+             for name, fmt in sorted(project.formats.items()) if fmt.kind in GENERAL_KINDS
+             for lang in project.languages]
+    todo = [item for item in items if not (item.pdf_file.exists() and item.png_file.exists())]
+    for _ in ctx.progress(parallel_map(render_general, todo, ctx.options.jobs),
+                          "print: posters, leaflets, standees", total=len(todo)):
+        pass
+    for item in items:
+        ctx.out.link(item.rel, item.pdf_file, item.kind, lang=item.lang, format=item.format_name,
+                     directive=directive.reference if directive else None)
+        ctx.out.link(preview_rel(item.rel), item.png_file, "preview", preview_of=item.rel)
+    if project.settings.support_points and project.stores:
+        _store_items(ctx)
+
+
+@dataclass(frozen=True)
+class GeneralItem:
+    """A poster, leaflet or standee, laid out as HTML: what a worker process needs to render it."""
+
+    rel: str
+    kind: str
+    lang: str
+    format_name: str
+    html: str
+    pages: int
+    qr: QrPayload
+    qr_symbol_mm: float
+    pdf_file: Path
+    png_file: Path
+    """Where the checked PDF and its preview go in the cache (their name is the content key)."""
+
+
+PRINT_TEXTS = ("tagline", "poster_headline", "poster_lead", "steps", "why", "scan_caption",
+               "lookalike_warning", "hotline_label", "official_site_label", "follows_directive",
+               "why_title", "how_title", "leaflet_back_hint")
+"""The texts posters, leaflets, standees and screens print (only these are checked for glyphs)."""
+
+
+def texts(project: Project, lang: str) -> dict[str, Any]:
+    """The printed texts of a language, placeholders filled (Vietnamese where one is missing)."""
+    return {key: project.text(lang, key) for key in PRINT_TEXTS}
+
+
+def type_scale(fmt: Format) -> float:
+    """Type grows with the sheet: 1 on A4, so one design serves A5 to a 2 m standee."""
+    assert fmt.width_mm and fmt.height_mm
+    return min(fmt.width_mm / 210, fmt.height_mm / 297)
+
+
+def _general_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, lang: str) -> GeneralItem:
+    project = ctx.project
+    directive = project.effective.directive_for("print")
+    rel = f"downloads/print/{lang}/{name}.pdf"
+    qr = draw(project.go_url(), min_symbol_mm(fmt.viewing_distance_m), QR_ERROR[fmt.kind])
+    context = {
+        "title": f"{fmt.title} ({lang})", "fmt": fmt, "lang": lang, "t": texts(project, lang),
+        "app_name": project.settings.app_name, "hotline": project.settings.hotline,
+        "official_site": project.settings.official_site,
+        "directive": directive.reference if directive else None,
+        "department": project.campaign.campaign.department,
+        "colours": project.campaign.colours, "page_background": project.campaign.colours.background,
+        "font_family": renderer.fonts.css_family(lang), "type_scale": type_scale(fmt), "qr": qr,
+    }
+    check_glyphs(renderer.fonts, lang, strings(context), rel)
+    html = renderer.html(fmt.template, context)
+    key = content_key(__version__, renderer.digest, renderer.fonts.digest([lang]), html)
+    pdf_file = cached_file(ctx.cache, "print-general", key, ".pdf")
+    return GeneralItem(rel=rel, kind=fmt.kind, lang=lang, format_name=name, html=html,
+                       pages=PAGES[fmt.kind], qr=qr.payload, qr_symbol_mm=qr.symbol_mm,
+                       pdf_file=pdf_file, png_file=pdf_file.with_suffix(".png"))
+
+
+def render_general(item: GeneralItem) -> str:
+    """Render and check one general item into the cache (runs in a worker process)."""
+    pdf = shared_renderer().pdf(item.html, item.rel)
+    require_pages(pdf, item.pages, item.rel)
+    # The code is on the front and, on a leaflet, on the back too.
+    names = [f"{item.rel} page {i + 1}" for i in range(item.pages)]
+    check_qr_pdf(pdf, [(item.qr, item.qr_symbol_mm)] * item.pages, names)
+    check_text_inside(pdf, 0, names)
+    store_in_cache(item.png_file, preview(pdf))
+    store_in_cache(item.pdf_file, pdf)
+    return item.rel
+
+
+def _store_items(ctx: BuildContext) -> None:
+    project = ctx.project
+    directive = project.effective.directive_for("stores")
+    sampled: set[tuple[str, str]] = set()
+    for store, fmt_name, fmt, pdf_path in render_store_items(
+            project, project.stores, jobs=ctx.options.jobs, cache=ctx.cache,
+            progress=ctx.progress):
+        rel = store_rel(store, fmt_name)
+        ctx.out.link(rel, pdf_path, fmt.kind, store_id=store.store_id, carrier=store.carrier,
+                     district=store.district, province=store.province, format=fmt_name,
+                     directive=directive.reference if directive else None)
+        # One preview per carrier and format shows what every store of that carrier gets.
+        if (store.carrier, fmt_name) not in sampled:
+            sampled.add((store.carrier, fmt_name))
+            png = pdf_path.with_suffix(".png")
+            if not png.exists():
+                store_in_cache(png, preview(pdf_path.read_bytes()))
+            ctx.out.link(preview_rel(rel), png, "preview", preview_of=rel)
+
+
+def preview_rel(pdf_rel: str) -> str:
+    """`downloads/print/vi/poster-a4.pdf` -> `downloads/previews/print/vi/poster-a4.png`."""
+    return "downloads/previews/" + pdf_rel.removeprefix("downloads/").removesuffix(".pdf") + ".png"

@@ -1,9 +1,96 @@
-"""Stage 'screens' (not built yet)."""
+"""Stage 'screens': PNG images for TVs (1920×1080), lift screens (1080×1920) and Zalo/Facebook
+(1080×1080) in every language, laid out by WeasyPrint (HarfBuzz shapes Khmer) and rasterised
+by PDFium at exactly the format's pixel size. Each image's QR code is decoded back from the PNG."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import BuildError
+from ..model import Format
 from ..pipeline import BuildContext
+from ..printing.checks import check_glyphs, check_qr_image, check_text_inside, strings
+from ..printing.qr import draw
+from ..printing.render import (Renderer, cached_file, content_key, parallel_map, png_bytes,
+                               raster_pages, shared_renderer, store_in_cache)
+from .print_pdfs import texts
+
+PX_PER_PT = 96 / 72
 
 
 def run(ctx: BuildContext) -> None:
-    """Placeholder until this stage lands."""
+    project = ctx.project
+    renderer = shared_renderer()
+    directive = project.effective.directive_for("screens")
+    items = [_screen_item(ctx, renderer, name, fmt, lang.code)
+             for name, fmt in sorted(project.formats.items()) if fmt.kind == "screen"
+             for lang in project.languages]
+    todo = [item for item in items if not item.target.exists()]
+    for _ in ctx.progress(parallel_map(render_screen, todo, ctx.options.jobs), "screens", total=len(todo)):
+        pass
+    for item in items:
+        ctx.out.link(item.rel, item.target, "screen", lang=item.lang, format=item.format_name,
+                     directive=directive.reference if directive else None)
+
+
+@dataclass(frozen=True)
+class ScreenItem:
+    """One screen image laid out as HTML: what a worker process needs to render it."""
+
+    rel: str
+    lang: str
+    format_name: str
+    fmt: Format
+    html: str
+    url: str
+    target: Path
+    """The checked PNG in the cache (its name is the content key)."""
+
+
+def _screen_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, lang: str) -> ScreenItem:
+    rel = f"downloads/screens/{lang}/{name}.png"
+    context = screen_context(ctx, renderer, fmt, lang)
+    check_glyphs(renderer.fonts, lang, strings(context), rel)
+    html = renderer.html(fmt.template, context)
+    key = content_key(__version__, renderer.digest, renderer.fonts.digest([lang]), html)
+    return ScreenItem(rel=rel, lang=lang, format_name=name, fmt=fmt, html=html,
+                      url=context["qr"].payload.url, target=cached_file(ctx.cache, "screens", key, ".png"))
+
+
+def screen_context(ctx: BuildContext, renderer: Renderer, fmt: Format, lang: str) -> dict[str, Any]:
+    project = ctx.project
+    assert fmt.width_px and fmt.height_px
+    directive = project.effective.directive_for("screens")
+    short = min(fmt.width_px, fmt.height_px)
+    landscape = fmt.width_px > fmt.height_px
+    tall = fmt.height_px >= fmt.width_px * 1.2
+    unit = short / (60 if tall else 72 if landscape else 84)  # 1rem: 15 px on a 1080 px TV image
+    qr_px = round(short * (0.52 if landscape else 0.50 if tall else 0.34))
+    qr = draw(project.go_url(), 1, "M")  # sized in px by the template; the drawing is a vector
+    context = {
+        "fmt": fmt, "lang": lang, "t": texts(project, lang), "app_name": project.settings.app_name,
+        "hotline": project.settings.hotline, "directive": directive.reference if directive else None,
+        "colours": project.campaign.colours, "font_family": renderer.fonts.css_family(lang),
+        "unit": unit, "qr": qr, "qr_px": qr_px, "show_steps": tall or landscape,
+    }
+    return context
+
+
+def render_screen(item: ScreenItem) -> str:
+    """Lay out, rasterise at exactly the format's pixel size, decode the QR code back, cache."""
+    fmt, what = item.fmt, item.rel
+    assert fmt.width_px and fmt.height_px
+    pdf = shared_renderer().pdf(item.html, what)
+    check_text_inside(pdf, 0, [what])  # nothing pushed past the edge of the screen
+    pages = list(raster_pages(pdf, px_per_mm=PX_PER_PT * 72 / 25.4, crop_to_trim=False))
+    if len(pages) != 1:
+        raise BuildError(f"{what}: the layout gave {len(pages)} pages (some text does not fit)")
+    image = pages[0]
+    if image.size != (fmt.width_px, fmt.height_px):
+        raise BuildError(f"{what}: rendered {image.size}, expected {fmt.width_px}×{fmt.height_px}")
+    check_qr_image(image, [item.url], what)
+    store_in_cache(item.target, png_bytes(image))
+    return what

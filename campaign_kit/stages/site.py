@@ -1,9 +1,126 @@
-"""Stage 'site' (not built yet)."""
+"""Stage 'site': the multilingual install guide, its go pages for QR codes and the embed card.
+
+One mkdocs build per language (Vietnamese at the output root, the others under `<code>/`), from
+the hand-written pages in `docs/<lang>/` (falling back to Vietnamese, visibly) and pages made from
+materials and from the earlier stages' outputs. See docs/DECISIONS-site.md for why.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import shutil
+from pathlib import Path
+
+from markupsafe import Markup
+
+from ..errors import BuildError
+from ..model import Language
 from ..pipeline import BuildContext
+from ..site import fonts
+from ..site.build import DOCS, prepare, run_mkdocs, write_fonts
+from ..site.config import LangBuild
+from ..site.generated import fill_slots, generated_pages, render
+from ..site.search import fold_index
+from ..site.sources import load_page, page_names, store_links
+from ..site.texts import SiteTexts
+
+log = logging.getLogger("campaign_kit")
 
 
 def run(ctx: BuildContext) -> None:
-    """Placeholder until this stage lands."""
+    names = page_names(DOCS, ctx.project.default_lang)
+    epoch = _source_epoch(ctx)
+    work_root = ctx.cache / "site-work"
+    for lang in ctx.project.languages:
+        _build_language(ctx, lang, names, epoch, work_root)
+    shutil.rmtree(work_root, ignore_errors=True)
+    _write_go_pages(ctx)
+
+
+def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: int, work_root: Path) -> None:
+    """Sources and generated pages -> mkdocs -> store lists, folded search, fonts -> the output."""
+    project = ctx.project
+    prefix = "" if lang.code == project.default_lang else f"{lang.code}/"
+    build = LangBuild(lang, prefix, work_root / lang.code)
+    t = SiteTexts(project, lang.code)
+    sources = [load_page(DOCS, project, lang.code, n, t("fallback_notice")) for n in names]
+    generated = generated_pages(project, lang.code, prefix, ctx.out.meta, ctx.out.root)
+    prepare(build, project, {f"{s.name}.md": s.markdown for s in sources} | generated.pages)
+    nav = [f"{n}.md" for n in names] + [p for p in ("support/index.md", "directives.md", "downloads.md",
+                                                     "changes.md") if p in generated.pages]
+    for message in run_mkdocs(build, project, t("site_name"), nav, epoch):
+        ctx.warn(f"site ({lang.code}): mkdocs: {message}")
+    fill_slots(build.site, generated.slots)
+    fold_index(build.site / "search" / "search_index.json")
+    faces = write_fonts(build, project, ctx.cache / "fonts")
+    _write_embed(ctx, build, t, faces)
+    _report_coverage(ctx, lang.code, [s.name for s in sources if not s.translated], t.missing(), len(names))
+    _copy_in(ctx, build.site, prefix, lang.code)
+
+
+def _source_epoch(ctx: BuildContext) -> int:
+    """The newest directive's date: stable across builds, and moves when content does."""
+    newest = max((d.date for d in ctx.project.directives), default=dt.date(2020, 1, 1))
+    return int(dt.datetime.combine(newest, dt.time(), dt.timezone.utc).timestamp())
+
+
+def _report_coverage(ctx: BuildContext, lang: str, missing_pages: list[str], missing_texts: list[str],
+                     total: int) -> None:
+    log.info("site: %s has %d/%d pages translated, %d site text(s) missing", lang,
+             total - len(missing_pages), total, len(missing_texts))
+    for name in missing_pages:
+        ctx.warn(f"site: docs/{lang}/{name}.md is missing; showing the {ctx.project.default_lang} page")
+    for key in missing_texts:
+        ctx.warn(f"site: text '{key}' has no {lang} translation; showing {ctx.project.default_lang}")
+
+
+def _copy_in(ctx: BuildContext, site: Path, prefix: str, lang: str) -> None:
+    # Source maps only serve browser developer tools: leave them out (1 MB per language).
+    for path in sorted(p for p in site.rglob("*") if p.is_file() and p.suffix != ".map"):
+        rel = prefix + path.relative_to(site).as_posix()
+        owner = ctx.out.meta.get(rel)
+        if owner and owner.get("stage") != "site":
+            raise BuildError(f"site: {rel} is already written by stage {owner.get('stage')}")
+        ctx.out.link(rel, path, "page" if rel.endswith(".html") else "asset", lang=lang)
+
+
+def _write_embed(ctx: BuildContext, build: LangBuild, t: SiteTexts, faces: tuple[fonts.Face, ...]) -> None:
+    """The compact install card agencies put in an iframe (`<lang>/embed/`): no theme, no JS."""
+    html = render("embed.html.j2", t=t, lang=build.code, colours=ctx.project.campaign.colours,
+                  font_css=Markup(fonts.font_css(faces, "../assets/fonts/")),
+                  guide_href="../", **store_links(ctx.project))
+    target = build.site / "embed" / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html, encoding="utf-8")
+
+
+def _write_go_pages(ctx: BuildContext) -> None:
+    """`go/` and `go/<store>/`: the QR landing pages that hand the phone to its app store."""
+    project = ctx.project
+    texts = {lang.code: {"title": project.text(lang.code, "go_title"),
+                         "intro": project.text(lang.code, "go_intro"),
+                         "scanned_at": project.text(lang.code, "go_scanned_at"),
+                         "android": project.text(lang.code, "go_android"),
+                         "ios": project.text(lang.code, "go_ios"),
+                         "guide": project.text(lang.code, "go_guide"),
+                         "sample": project.text(lang.code, "sample_notice")} for lang in project.languages}
+
+    def guides(up: str) -> dict[str, str]:
+        return {lang.code: up + ("" if lang.code == project.default_lang else f"{lang.code}/")
+                for lang in project.languages}
+
+    common = dict(texts=texts, default_lang=project.default_lang, colours=project.campaign.colours,
+                  sample=project.campaign.sample_stores,
+                  **store_links(project))
+    ctx.out.write_text("go/index.html", render("go.html.j2", store=None, guides=guides("../"),
+                                               guide_href="../", **common), "page")
+    seen: dict[str, str] = {}
+    for store in ctx.progress(project.stores, "site: go pages"):
+        if store.slug in seen:
+            raise BuildError(f"site: stores {seen[store.slug]} and {store.store_id} share the go page "
+                             f"go/{store.slug}/")
+        seen[store.slug] = store.store_id
+        ctx.out.write_text(f"go/{store.slug}/index.html",
+                           render("go.html.j2", store=store, guides=guides("../../"),
+                                  guide_href="../../", **common), "page", store_id=store.store_id)

@@ -1,0 +1,218 @@
+"""Templates to PDF and PDF to PNG. One `Renderer` per process: the Jinja environment, the
+WeasyPrint FontConfiguration and the compiled shared stylesheet are made once and reused for every
+document (reloading them per document costs several times the layout itself)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import multiprocessing
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
+
+import jinja2
+import pypdfium2 as pdfium
+from markupsafe import Markup
+from PIL import Image
+
+from ..errors import BuildError
+from .fonts import FontTable, load_font_table
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "print"
+"""The print design: templates, print.css and fonts.yml (`templates/` also holds other stages' files)."""
+SHARED_CSS = "print.css"
+
+
+def templates_digest(root: Path = TEMPLATES) -> str:
+    """Changes whenever any template, stylesheet or the font table changes (cache keys)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+_CSS_SAFE = re.compile(r'^[A-Za-z0-9 #.,"%()-]*$')
+
+
+def css_value(value: object) -> Markup:
+    """A value for a `<style>` block, where HTML escaping would break it: colours (validated by
+    the model) and font stacks (from fonts.yml). Anything else is refused."""
+    text = str(value)
+    if not _CSS_SAFE.match(text):
+        raise BuildError(f"refusing to put {text!r} into a stylesheet")
+    return Markup(text)
+
+
+class _WarningCatcher(logging.Handler):
+    """WeasyPrint logs what it could not do (a missing font, an image it could not load)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@dataclass
+class Renderer:
+    root: Path = TEMPLATES
+    fonts: FontTable = field(init=False)
+    digest: str = field(init=False)
+    """Of every template, stylesheet and the font table (part of every cache key)."""
+    _env: jinja2.Environment = field(init=False)
+    _css: Any = field(init=False)
+    _font_config: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.fonts = load_font_table(self.root)
+        self.digest = templates_digest(self.root)
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.root), autoescape=True,
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self._env.filters["css"] = css_value
+        self._font_config = FontConfiguration()
+        self._css = CSS(filename=str(self.root / SHARED_CSS), font_config=self._font_config)
+
+    def html(self, template: str, context: Mapping[str, Any]) -> str:
+        return self._env.get_template(template).render(**context)
+
+    def pdf(self, html: str, what: str) -> bytes:
+        """Render one HTML document; any WeasyPrint warning fails the build, naming `what`."""
+        from weasyprint import HTML
+
+        catcher = _WarningCatcher()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(catcher)
+        try:
+            doc = HTML(string=html, base_url=str(self.root)).render(
+                stylesheets=[self._css], font_config=self._font_config)
+            data = doc.write_pdf(finisher=_full_bleed_box)
+        finally:
+            logger.removeHandler(catcher)
+        if catcher.messages:
+            raise BuildError(f"{what}: WeasyPrint: {'; '.join(catcher.messages[:3])}")
+        assert isinstance(data, bytes)
+        return data
+
+
+_SHARED: dict[Path, Renderer] = {}
+
+
+def shared_renderer(root: Path = TEMPLATES) -> Renderer:
+    """One renderer per process and templates folder: fonts and stylesheet are loaded once."""
+    if root not in _SHARED:
+        _SHARED[root] = Renderer(root)
+    return _SHARED[root]
+
+
+def _full_bleed_box(document: Any, pdf: Any) -> None:
+    """BleedBox = MediaBox: WeasyPrint caps it 10 pt outside the trim, too little for a banner
+    hem; the print shop reads the whole bleed from it."""
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Type") == "/Page" and "BleedBox" in obj:
+            obj["BleedBox"] = obj["MediaBox"]
+
+
+def page_count(pdf: bytes) -> int:
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def raster_pages(pdf: bytes, px_per_mm: float | None = None, width_px: int | None = None,
+                 crop_to_trim: bool = True) -> Iterator[Image.Image]:
+    """Every page as an RGB image, at `px_per_mm` or `width_px` wide (trim box only by default)."""
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        for page in doc:
+            left, bottom, right, top = page.get_mediabox()
+            tl, tb, tr, tt = page.get_trimbox() if crop_to_trim else (left, bottom, right, top)
+            width_pt = tr - tl
+            scale = (px_per_mm / (72 / 25.4)) if px_per_mm else (width_px or 800) / width_pt
+            bitmap = page.render(scale=scale, crop=(tl - left, tb - bottom, right - tr, top - tt))
+            yield bitmap.to_pil().convert("RGB")
+            page.close()
+    finally:
+        doc.close()
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """PNG without metadata, so the same image always gives the same bytes."""
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def preview(pdf: bytes, width_px: int = 480) -> bytes:
+    """A small PNG of a PDF: its pages side by side (a leaflet shows both sides)."""
+    pages = list(raster_pages(pdf, width_px=width_px))
+    gap = 12 if len(pages) > 1 else 0
+    sheet = Image.new("RGB", (sum(p.width for p in pages) + gap * (len(pages) - 1),
+                              max(p.height for p in pages)), "#ffffff")
+    x = 0
+    for p in pages:
+        sheet.paste(p, (x, 0))
+        x += p.width + gap
+    return png_bytes(sheet)
+
+
+def require_pages(pdf: bytes, expected: int, what: str) -> None:
+    """More pages than designed means some content ran over: fail rather than print it."""
+    found = page_count(pdf)
+    if found != expected:
+        raise BuildError(f"{what}: expected {expected} page(s), the layout gave {found} "
+                         "(some text does not fit the page)")
+
+
+def content_key(*parts: str) -> str:
+    """A cache key over everything that shapes an output (pass the rendered HTML, which already
+    holds every text, colour and QR code, plus the template/font digests and code version)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def cached_file(cache: Path, group: str, key: str, suffix: str) -> Path:
+    return cache / group / key[:2] / f"{key}{suffix}"
+
+
+def store_in_cache(target: Path, data: bytes) -> Path:
+    """Write atomically (another process may be writing the same key)."""
+    import os
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f"{target.name}.{os.getpid()}.part")
+    temp.write_bytes(data)
+    os.replace(temp, target)
+    return target
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
+    """`map(fn, items)` on up to `jobs` processes (in this process when one is enough).
+
+    `fn` must be a module-level function and the items picklable. Processes are spawned, not
+    forked: the parent already holds Pango/fontconfig state that must not be shared."""
+    if jobs <= 1 or len(items) <= 1:
+        return map(fn, items)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)),
+                               mp_context=multiprocessing.get_context("spawn"))
+
+    def results() -> Iterator[R]:
+        with pool:
+            yield from pool.map(fn, items)
+    return results()

@@ -1,0 +1,115 @@
+"""Build one language with mkdocs into a work folder, then post-process it (search, fonts)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config import load_config
+
+from ..model import Project
+from . import fonts
+from .config import LangBuild, needs_language_partial, write_config
+from .generated import render
+
+REPO = Path(__file__).resolve().parents[2]
+BASE_CONFIG = REPO / "mkdocs.yml"
+DOCS = REPO / "docs"
+
+
+def prepare(build: LangBuild, project: Project, pages: dict[str, str]) -> None:
+    """Lay out the work folder: page sources, theme overrides, static and generated assets."""
+    if build.work.exists():
+        shutil.rmtree(build.work)
+    shutil.copytree(DOCS / "overrides", build.overrides)
+    if needs_language_partial(build.code):
+        target = build.overrides / "partials" / "languages" / f"{build.code}.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Only the language's own labels: another language's would be worse than the theme's English.
+        own = project.texts.lang_of(build.code, "theme_labels") == build.code
+        labels = project.text(build.code, "theme_labels") if own else {}
+        target.write_text(render("language.html.j2", code=build.code, labels=labels), encoding="utf-8")
+    shutil.copytree(DOCS / "assets", build.docs / "assets")
+    # The fonts are only known once the pages are built: write_fonts() fills this in.
+    (build.docs / "assets" / "css" / "generated.css").write_text("", encoding="utf-8")
+    for rel, text in pages.items():
+        target = build.docs / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _source_date(epoch: int) -> Iterator[None]:
+    """mkdocs dates sitemap.xml(.gz) from SOURCE_DATE_EPOCH: pin it to the newest directive."""
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def run_mkdocs(build: LangBuild, project: Project, site_name: str, nav: list[str], epoch: int) -> list[str]:
+    """Build; returns mkdocs' warnings (the stage passes them on to `ctx.warn`)."""
+    config_file = write_config(BASE_CONFIG, build, project, site_name, nav)
+    handler = _Collect()
+    mk_log = logging.getLogger("mkdocs")
+    mk_log.addHandler(handler)
+    try:
+        with _source_date(epoch):
+            config = load_config(config_file=str(config_file))
+            mkdocs_build(config)
+    finally:
+        mk_log.removeHandler(handler)
+    return handler.messages
+
+
+def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = None) -> set[str]:
+    """Every character of the built pages and search index (or of `only`), leaving out `drop`."""
+    chars: set[str] = set()
+    for path in [only] if only else sorted(site.rglob("*")):
+        if path.suffix in (".html", ".json") and path.is_file():
+            text = path.read_text(encoding="utf-8")
+            for word in drop:
+                text = text.replace(word, "")
+            chars.update(text)
+    return chars
+
+
+def write_fonts(build: LangBuild, project: Project, cache: Path) -> tuple[fonts.Face, ...]:
+    """Subset a face for every script the built pages use; write the stylesheet declaring them."""
+    used = used_characters(build.site)
+    # The switcher names every language in its own script on every page: that alone does not call
+    # for a face (the phone's own font shows "中文"), or every page would load every script.
+    names = "".join(lang.name for lang in project.languages)
+    drop = tuple(lang.name for lang in project.languages)
+    content = used_characters(build.site, drop=drop)
+    home = used_characters(build.site, only=build.site / "index.html")
+    faces = fonts.faces_for(content, home)
+    used |= set(names)
+    target = build.site / "assets" / "fonts"
+    target.mkdir(parents=True, exist_ok=True)
+    for face in faces:
+        (target / face.file).write_bytes(fonts.subset_font(face, used, cache))
+    (build.site / "assets" / "css" / "generated.css").write_text(
+        render("generated.css.j2", colours=project.campaign.colours,
+               font_css=fonts.font_css(faces, "../fonts/")),
+        encoding="utf-8")
+    return faces

@@ -1,0 +1,175 @@
+"""Pages made from materials and from what earlier stages wrote: directives, support points,
+downloads, what changed. Markdown with HTML from autoescaped Jinja2 templates (store names and
+addresses are text, never HTML)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Mapping
+
+import jinja2
+
+from ..model import Project, Store
+from ..text import fold, slug
+from .texts import SiteTexts
+
+STORES_PER_PAGE = 250
+"""At about 600 bytes a store, a support page stays near 150 KB even in a 20,000-store province."""
+GENERAL_KINDS = ("poster", "leaflet", "standee", "screen", "message", "form", "bundle")
+STORE_KINDS = ("store-banner", "store-card")
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("campaign_kit.site", "templates"),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "md.j2"),
+                                            disabled_extensions=("css.j2",), default=True),
+    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+_env.filters["fold"] = lambda s: fold(str(s)).lower()
+
+
+def render(template: str, **values: Any) -> str:
+    return _env.get_template(template).render(**values)
+
+
+def root_prefix(lang_prefix: str, docs_rel: str) -> str:
+    """Relative path from the page built from `docs_rel` up to the output root."""
+    parts = PurePosixPath(docs_rel).with_suffix("").parts
+    depth = len(parts) - (1 if parts[-1] == "index" else 0)
+    return "../" * (depth + (1 if lang_prefix else 0))
+
+
+@dataclass(frozen=True)
+class Download:
+    path: str
+    kind: str
+    lang: str | None
+    format: str | None
+    size: int
+    sha256: str
+    preview: str | None
+
+
+def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path) -> list[Download]:
+    """General materials (not per-store) with size and checksum read from the files on disk."""
+    previews = {m["preview_of"]: rel for rel, m in meta.items()
+                if m.get("kind") == "preview" and m.get("preview_of")}
+    result = []
+    for rel, m in sorted(meta.items(), key=lambda kv: (GENERAL_KINDS.index(kv[1]["kind"])
+                                                      if kv[1].get("kind") in GENERAL_KINDS else 99, kv[0])):
+        if m.get("kind") not in GENERAL_KINDS or m.get("store_id") or not (root / rel).is_file():
+            continue
+        data = (root / rel).read_bytes()
+        fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
+        result.append(Download(rel, m["kind"], m.get("lang"), fmt, len(data),
+                               hashlib.sha256(data).hexdigest(), previews.get(rel)))
+    return result
+
+
+def store_files(meta: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    """Per store id: its banner/card files as (kind, path)."""
+    by_store: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for rel, m in sorted(meta.items()):
+        if m.get("kind") in STORE_KINDS and m.get("store_id"):
+            by_store[m["store_id"]].append((m["kind"], rel))
+    return by_store
+
+
+def human_size(n: int) -> str:
+    return f"{n} B" if n < 1024 else f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1048576:.1f} MB"
+
+
+@dataclass(frozen=True)
+class StorePage:
+    docs_rel: str
+    title: str
+    stores: tuple[Store, ...]
+
+
+def support_pages(project: Project) -> tuple[list[tuple[str, str, list[StorePage]]], bool]:
+    """Stores grouped by (province, district), split into pages of at most STORES_PER_PAGE."""
+    provinces = sorted({s.province for s in project.stores})
+    several = len(provinces) > 1
+    groups: dict[tuple[str, str], list[Store]] = defaultdict(list)
+    for store in project.stores:
+        groups[(store.province, store.district)].append(store)
+    result = []
+    for (province, district), stores in sorted(groups.items(), key=lambda kv: tuple(map(fold, kv[0]))):
+        stores.sort(key=lambda s: (fold(s.ward), fold(s.name), s.store_id))
+        base = slug(f"{province} {district}" if several else district)
+        chunks = [stores[i:i + STORES_PER_PAGE] for i in range(0, len(stores), STORES_PER_PAGE)]
+        pages = [StorePage(f"support/{base}{'' if i == 0 else f'-{i + 1}'}.md",
+                           district if len(chunks) == 1 else f"{district} ({i + 1}/{len(chunks)})",
+                           tuple(chunk)) for i, chunk in enumerate(chunks)]
+        result.append((province, district, pages))
+    return result, several
+
+
+SLOT = "<!-- site:store-list -->"
+"""Where a support page's store list goes. The list is HTML rendered here and put in after mkdocs
+has built the page: Markdown's HTML parsing cost 30 s per 20,000 stores and language."""
+
+
+@dataclass(frozen=True)
+class Generated:
+    pages: dict[str, str]
+    """docs-relative path -> Markdown."""
+    slots: dict[str, str]
+    """docs-relative path -> the HTML that replaces SLOT in the built page."""
+
+
+def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping[str, Mapping[str, Any]],
+                    out_root: Path) -> Generated:
+    """The generated pages of one language."""
+    t = SiteTexts(project, lang)
+    pages: dict[str, str] = {}
+    slots: dict[str, str] = {}
+    pages["directives.md"] = render("directives.md.j2", t=t, project=project, lang=lang)
+    # Stores are support points only once a directive makes them so (setting `support_points`).
+    groups, several = support_pages(project) if project.settings.support_points else ([], False)
+    files = store_files(meta)
+    pages["support/index.md"] = render("support_index.md.j2", t=t, project=project, groups=groups,
+                                       several=several, link=_doc_link("support/index.md"))
+    for province, district, store_pages in groups:
+        for page in store_pages:
+            pages[page.docs_rel] = render(
+                "support_page.md.j2", t=t, project=project, page=page, province=province if several else "",
+                siblings=store_pages, link=_doc_link(page.docs_rel), slot=SLOT)
+            slots[page.docs_rel] = render("store_list.html.j2", t=t, project=project, page=page, files=files,
+                                          root=root_prefix(lang_prefix, page.docs_rel))
+    items = downloads(meta, out_root)
+    by_kind = [(kind, [d for d in items if d.kind == kind]) for kind in GENERAL_KINDS]
+    pages["downloads.md"] = render("downloads.md.j2", t=t, groups=[g for g in by_kind if g[1]],
+                                   size=human_size,
+                                   root=root_prefix(lang_prefix, "downloads.md"))
+    changes = out_root / "changes.json"
+    if changes.is_file():
+        data = json.loads(changes.read_text(encoding="utf-8"))
+        pages["changes.md"] = render("changes.md.j2", t=t, data=data, lang=lang,
+                                     default_lang=project.default_lang,
+                                     root=root_prefix(lang_prefix, "changes.md"))
+    return Generated(pages, slots)
+
+
+def fill_slots(site: Path, slots: Mapping[str, str]) -> None:
+    """Put each store list into its built page (`support/x.md` -> `support/x/index.html`)."""
+    for docs_rel, html in slots.items():
+        stem = PurePosixPath(docs_rel).with_suffix("")
+        built = site.joinpath(*stem.parts[:-1] if stem.name == "index" else stem.parts, "index.html")
+        text = built.read_text(encoding="utf-8")
+        if text.count(SLOT) != 1:
+            raise ValueError(f"{built}: expected one store-list slot")
+        built.write_text(text.replace(SLOT, html), encoding="utf-8")
+
+
+def _doc_link(from_rel: str) -> Callable[[str], str]:
+    """Markdown links between generated pages (mkdocs resolves .md links per page)."""
+    base = PurePosixPath(from_rel).parent
+
+    def link(target_rel: str) -> str:
+        target = PurePosixPath(target_rel)
+        rel = target.relative_to(base) if target.is_relative_to(base) else PurePosixPath("..") / target
+        return rel.as_posix()
+    return link

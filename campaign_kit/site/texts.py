@@ -1,0 +1,37 @@
+"""Site UI strings (`materials/text/<lang>.site.yml`) for one language, with their real language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Project
+
+# Keys this stage reads; each must exist in the default language (the loader checks that).
+SITE_KEYS: tuple[str, ...] = (
+    "site_name", "tagline", "install_button", "steps", "why", "sample_notice", "lookalike_warning",
+    "hotline_label", "official_site_label", "fallback_notice",
+    "support_title", "support_intro", "support_filter_label", "support_count", "support_hours",
+    "support_phone", "support_banner", "support_card", "support_none", "support_part",
+    "support_by_district", "directives_title", "directives_intro", "directive_number",
+    "directive_date", "directive_issuer", "downloads_title", "downloads_intro", "downloads_none",
+    "download_format", "download_size", "download_checksum", "download_language",
+    "download_preview", "download_kinds", "changes_title", "changes_first_build", "changes_added",
+    "changes_changed", "changes_removed", "go_title", "go_scanned_at", "go_android", "go_ios",
+    "go_intro", "go_guide", "embed_title", "embed_more",
+)
+
+
+@dataclass(frozen=True)
+class SiteTexts:
+    project: Project
+    lang: str
+
+    def __call__(self, key: str) -> Any:
+        return self.project.text(self.lang, key)
+
+    def lang_of(self, key: str) -> str:
+        return self.project.texts.lang_of(self.lang, key)
+
+    def missing(self) -> list[str]:
+        return [k for k in SITE_KEYS if self.lang_of(k) != self.lang]

@@ -1,0 +1,313 @@
+"""The print stage, really run: WeasyPrint PDFs checked for boxes, fonts, QR codes read back with
+zxing-cpp from a PDFium rendering, text inside the trim box, the overflow error and the cache.
+
+One small build (two stores) is shared by the module; regenerate nothing by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from pypdf import PdfReader
+
+from campaign_kit.errors import ContentError
+from campaign_kit.materials import load_project
+from campaign_kit.model import Project
+from campaign_kit.pipeline import Options, build
+from campaign_kit.printing import stores as store_printing
+from campaign_kit.printing.render import shared_renderer
+
+ROOT = Path(__file__).resolve().parent.parent
+PT = 72 / 25.4
+STORES_CSV = (
+    "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
+    "VNPT-LS-00001,VNPT,Cửa hàng VNPT Hữu Lũng,Số 12 đường Xương Giang,Thị trấn Hữu Lũng,"
+    "Huyện Hữu Lũng,Lạng Sơn,0205 3825 100,7:30–17:30\n"
+    "VTP-LS-00002,Viettel Post,Bưu cục Viettel Post Đình Lập - Trung tâm khai thác và giao dịch "
+    "khu vực phía Đông tỉnh Lạng Sơn,Khu 2 thị trấn Đình Lập,"
+    "Thị trấn Đình Lập,Huyện Đình Lập,Lạng Sơn,0912 345 678,7:00–21:00 hằng ngày\n")
+
+
+def make_materials(target: Path, stores_csv: str = STORES_CSV) -> Path:
+    shutil.copytree(ROOT / "materials", target)
+    for path in (target / "stores").glob("*"):
+        if path.suffix in (".csv", ".xlsx"):
+            path.unlink()
+    (target / "stores" / "few.csv").write_text(stores_csv, encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Project, dict[str, dict]]:
+    base = tmp_path_factory.mktemp("print")
+    materials = make_materials(base / "materials")
+    out = base / "site"
+    build(materials, out, Options(only=("print",), cache=base / "cache"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return out, load_project(materials), {e["path"]: e for e in manifest["files"]}
+
+
+def boxes(pdf: Path) -> Iterator[tuple[list[float], list[float], list[float]]]:
+    for page in PdfReader(pdf).pages:
+        yield ([float(v) for v in page.mediabox], [float(v) for v in page.trimbox],
+               [float(v) for v in page.bleedbox])
+
+
+def decode(pdf: Path, page: int = 0, dpi: float = 150) -> list[str]:
+    doc = pdfium.PdfDocument(pdf)
+    image = doc[page].render(scale=dpi / 72).to_pil()
+    return [r.text for r in zxingcpp.read_barcodes(image)]
+
+
+def test_every_general_item_per_language(built) -> None:
+    out, project, files = built
+    for lang in project.languages:
+        for name, fmt in project.formats.items():
+            if fmt.kind not in ("poster", "leaflet", "standee"):
+                continue
+            rel = f"downloads/print/{lang.code}/{name}.pdf"
+            entry = files[rel]
+            assert entry["kind"] == fmt.kind and entry["lang"] == lang.code and entry["format"] == name
+            assert entry["directive"] == project.effective.directive_for("print").reference
+            preview = f"downloads/previews/print/{lang.code}/{name}.png"
+            assert files[preview]["kind"] == "preview" and files[preview]["preview_of"] == rel
+            assert len(PdfReader(out / rel).pages) == (2 if fmt.kind == "leaflet" else 1)
+
+
+@pytest.mark.parametrize("name", ["poster-a4", "leaflet-a5", "standee-80x200", "store-banner"])
+def test_media_trim_and_bleed_boxes(built, name: str) -> None:
+    out, project, files = built
+    fmt = project.formats[name]
+    rel = next(p for p, e in files.items() if e.get("format") == name and p.endswith(".pdf"))
+    w, h, b = fmt.width_mm * PT, fmt.height_mm * PT, fmt.bleed_mm * PT
+    for media, trim, bleed in boxes(out / rel):
+        assert trim[2] - trim[0] == pytest.approx(w, abs=0.01)
+        assert trim[3] - trim[1] == pytest.approx(h, abs=0.01)
+        assert media[2] - media[0] == pytest.approx(w + 2 * b, abs=0.01)
+        assert media[3] - media[1] == pytest.approx(h + 2 * b, abs=0.01)
+        assert bleed == pytest.approx(media)  # the whole bleed (a banner's 3 cm hem) is declared
+
+
+def test_fonts_embedded_and_khmer_present(built) -> None:
+    out, _, _ = built
+    reader = PdfReader(out / "downloads/print/km/poster-a4.pdf")
+    names = []
+    for font in reader.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
+        names.append(str(font["/BaseFont"]))
+    assert any("Khmer" in n for n in names), names
+    text = pdfium.PdfDocument(out / "downloads/print/km/poster-a4.pdf")[0].get_textpage().get_text_range()
+    # Shaped clusters map back to Khmer letters (PDFium's reading order of clusters varies).
+    assert sum("\u1780" <= ch <= "\u17ff" for ch in text) > 200
+
+
+def test_general_qr_codes_decode_to_the_go_page(built) -> None:
+    out, project, _ = built
+    assert decode(out / "downloads/print/vi/poster-a4.pdf") == [project.go_url()]
+    assert decode(out / "downloads/print/zh/leaflet-a5.pdf", page=1) == [project.go_url()]
+    assert decode(out / "downloads/print/km/standee-60x160.pdf", dpi=20) == [project.go_url()]
+
+
+def test_store_items_carry_their_own_qr_code(built) -> None:
+    out, project, files = built
+    directive = project.effective.directive_for("stores").reference
+    for store in project.stores:
+        for suffix, kind, dpi in (("banner", "store-banner", 12), ("card", "store-card", 200)):
+            rel = store_printing.store_rel(store, kind)
+            entry = files[rel]
+            assert entry["kind"] == kind and entry["store_id"] == store.store_id
+            assert entry["carrier"] == store.carrier and entry["directive"] == directive
+            assert decode(out / rel, dpi=dpi) == [project.go_url(store)]
+            text = pdfium.PdfDocument(out / rel)[0].get_textpage().get_text_range()
+            assert directive in text and project.settings.hotline in text
+            assert "go/" + store.slug in text  # the short URL under the code
+
+
+def _char_boxes(pdf: Path) -> Iterator[tuple[str, tuple[float, float, float, float], tuple[float, ...]]]:
+    doc = pdfium.PdfDocument(pdf)
+    for page in doc:
+        trim = page.get_trimbox()
+        textpage = page.get_textpage()
+        for i in range(textpage.count_chars()):
+            ch = textpage.get_text_range(i, 1)
+            if ch.strip():
+                yield ch, textpage.get_charbox(i), trim
+
+
+@pytest.mark.parametrize("rel", ["downloads/print/vi/poster-a4.pdf", "downloads/print/km/leaflet-a5.pdf",
+                                 "downloads/print/zh/standee-80x200.pdf"])
+def test_text_inside_trim_box(built, rel: str) -> None:
+    out, project, _ = built
+    chars = list(_char_boxes(out / rel))
+    assert len(chars) > 100
+    for ch, (left, bottom, right, top), (tl, tb, tr, tt) in chars:
+        assert tl <= left and right <= tr and tb <= bottom and top <= tt, ch
+
+
+def test_store_text_inside_safe_area(built) -> None:
+    out, project, files = built
+    for rel, entry in files.items():
+        if entry["kind"] not in ("store-banner", "store-card"):
+            continue
+        fmt = project.formats[entry["format"]]
+        safe = fmt.safe_mm * PT * 0.99
+        for ch, (left, bottom, right, top), (tl, tb, tr, tt) in _char_boxes(out / rel):
+            assert tl + safe <= left and right <= tr - safe, (rel, ch)
+            assert tb + safe <= bottom and top <= tt - safe, (rel, ch)
+
+
+def test_standee_keeps_the_base_band_clear(built) -> None:
+    out, project, _ = built
+    fmt = project.formats["standee-80x200"]
+    band = fmt.base_band_mm * PT
+    for _, (_, bottom, _, _), (_, tb, _, _) in _char_boxes(out / "downloads/print/vi/standee-80x200.pdf"):
+        assert bottom >= tb + band
+
+
+def test_name_too_long_names_row_and_field(tmp_path: Path) -> None:
+    long_name = "Cửa hàng giao dịch " + "Viettel Lạng Sơn " * 11
+    long_name = long_name[:200]
+    rows = STORES_CSV + (f"VT-LS-00003,Viettel,{long_name},Số 1 đường Lê Lợi,Phường Vĩnh Trại,"
+                         "Thành phố Lạng Sơn,Lạng Sơn,0912 000 111,8:00–17:00\n")
+    project = load_project(make_materials(tmp_path / "materials", rows))
+    with pytest.raises(ContentError) as caught:
+        store_printing.plan_store_items(project, project.stores, shared_renderer())
+    problems = caught.value.problems
+    assert {(p.file, p.line, p.field) for p in problems} == {("materials/stores/few.csv", 4, "name")}
+    assert "VT-LS-00003" in str(problems[0]) and "row 4" in str(problems[0])
+
+
+def test_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    one_store = "\n".join(STORES_CSV.splitlines()[:2]) + "\n"
+    project = load_project(make_materials(tmp_path / "m1", one_store))
+    cache = tmp_path / "cache"
+    first = [path for _, _, _, path in store_printing.render_store_items(project, project.stores, 1, cache)]
+    assert len(first) == 2 and all(path.is_file() for path in first)
+    rendered: list[str] = []
+    real = store_printing.render_batch
+
+    def counting(batch):  # type: ignore[no-untyped-def]
+        rendered.extend(i.rel for i in batch[0])
+        return real(batch)
+
+    monkeypatch.setattr(store_printing, "render_batch", counting)
+    list(store_printing.render_store_items(project, project.stores, 1, cache))
+    assert rendered == []  # nothing changed: nothing rendered
+    edited = load_project(make_materials(tmp_path / "m2", one_store.replace("Số 12", "Số 14")))
+    list(store_printing.render_store_items(edited, edited.stores, 1, cache))
+    assert sorted(rendered) == sorted(store_printing.store_rel(edited.stores[0], k)
+                                      for k in ("store-banner", "store-card"))
+
+
+def test_two_builds_are_byte_identical(built, tmp_path: Path) -> None:
+    out, _, files = built
+    materials = make_materials(tmp_path / "materials")
+    again = tmp_path / "site"
+    build(materials, again, Options(only=("print",), cache=tmp_path / "cache"))
+    for rel in files:
+        assert hashlib.sha256((again / rel).read_bytes()).hexdigest() == files[rel]["sha256"], rel
+
+
+def test_a_qr_code_that_reads_back_wrong_fails_the_build(built) -> None:
+    from campaign_kit.errors import BuildError
+    from campaign_kit.printing.checks import check_qr_pdf
+    from campaign_kit.printing.qr import draw
+
+    out, project, _ = built
+    pdf = (out / "downloads/print/vi/poster-a4.pdf").read_bytes()
+    other = draw(project.go_url() + "x/", 80)
+    with pytest.raises(BuildError, match="poster-a4.*decodes to"):
+        check_qr_pdf(pdf, [(other.payload, other.symbol_mm)], ["downloads/print/vi/poster-a4.pdf"])
+
+
+def test_weasyprint_warnings_and_extra_pages_fail() -> None:
+    from campaign_kit.errors import BuildError
+    from campaign_kit.printing.render import require_pages
+
+    renderer = shared_renderer()
+    with pytest.raises(BuildError, match="card.pdf: WeasyPrint"):
+        renderer.pdf("<style>p { color: notacolour; }</style><p>x</p>", "card.pdf")
+    two_pages = renderer.pdf('<p>a</p><p style="page-break-before: always">b</p>', "x")
+    with pytest.raises(BuildError, match="expected 1 page"):
+        require_pages(two_pages, 1, "poster")
+
+
+def test_a_character_without_glyph_fails_the_build(tmp_path: Path) -> None:
+    from campaign_kit.errors import BuildError
+
+    materials = make_materials(tmp_path / "materials")
+    texts = materials / "text" / "vi.print.yml"
+    texts.write_text(texts.read_text(encoding="utf-8").replace(
+        "why_title: Vì sao nên cài {app_name}?", "why_title: Vì sao nên cài {app_name}? \U00013000"),
+        encoding="utf-8")
+    with pytest.raises(BuildError, match="U\\+13000"):
+        build(materials, tmp_path / "site", Options(only=("print",), cache=tmp_path / "cache"))
+    assert not (tmp_path / "site").exists()
+
+
+def test_text_off_the_sheet_fails() -> None:
+    from campaign_kit.errors import BuildError
+    from campaign_kit.printing.checks import check_text_inside
+
+    renderer = shared_renderer()
+    inside = renderer.pdf('<style>@page { size: A5; margin: 10mm }</style><p>Cửa hàng</p>', "ok")
+    check_text_inside(inside, 8, ["ok"])
+    off = renderer.pdf('<style>@page { size: A5; margin: 0 }</style>'
+                       '<p style="position: absolute; left: 140mm; white-space: nowrap">Cửa hàng VNPT</p>', "off")
+    with pytest.raises(BuildError, match="off: text runs outside the trim box"):
+        check_text_inside(off, 0, ["off"])
+    with pytest.raises(BuildError, match="safe area"):
+        check_text_inside(inside, 12, ["ok"])
+
+
+def test_other_banner_and_card_sizes_scale_the_design(tmp_path: Path) -> None:
+    one_store = "\n".join(STORES_CSV.splitlines()[:2]) + "\n"
+    materials = make_materials(tmp_path / "materials", one_store)
+    with (materials / "formats.yml").open("a", encoding="utf-8") as f:
+        f.write("  store-banner-200x60:\n    kind: store-banner\n    title: Băng rôn 200×60 cm\n"
+                "    template: store_banner.html.j2\n    width_mm: 2000\n    height_mm: 600\n"
+                "    bleed_mm: 30\n    safe_mm: 45\n    viewing_distance_m: 3.5\n"
+                "  store-card-a6:\n    kind: store-card\n    title: Thẻ quầy A6\n"
+                "    template: store_card.html.j2\n    width_mm: 105\n    height_mm: 148\n"
+                "    bleed_mm: 3\n    safe_mm: 6\n    viewing_distance_m: 0.4\n")
+    project = load_project(materials)
+    made = {name: path for _, name, _, path in store_printing.render_store_items(
+        project, project.stores, 1, tmp_path / "cache")}
+    assert set(made) == {"store-banner", "store-card", "store-banner-200x60", "store-card-a6"}
+    assert store_printing.store_rel(project.stores[0], "store-card-a6").endswith("-store-card-a6.pdf")
+    for name in ("store-banner-200x60", "store-card-a6"):
+        fmt = project.formats[name]
+        media, trim, _ = next(boxes(made[name]))
+        assert trim[2] - trim[0] == pytest.approx(fmt.width_mm * PT, abs=0.01)
+        assert media[3] - media[1] == pytest.approx((fmt.height_mm + 2 * fmt.bleed_mm) * PT, abs=0.01)
+        assert decode(made[name], dpi=15 if fmt.kind == "store-banner" else 200) == [project.go_url(project.stores[0])]
+
+
+
+def test_store_pdfs_do_not_depend_on_what_the_cache_held(tmp_path: Path) -> None:
+    """Two stores of one carrier and district share a document; after one is edited and edited
+    back, the outputs equal a fresh build's, byte for byte."""
+    rows = STORES_CSV + ("VNPT-LS-00009,VNPT,Điểm giao dịch VNPT Đồng Tân,Xã Đồng Tân,Xã Đồng Tân,"
+                         "Huyện Hữu Lũng,Lạng Sơn,0205 3825 999,7:30–17:30\n")
+    original = load_project(make_materials(tmp_path / "a", rows))
+    edited = load_project(make_materials(tmp_path / "b", rows.replace("Số 12", "Số 14")))
+
+    def outputs(project: Project, cache: Path) -> dict[str, bytes]:
+        return {store_printing.store_rel(store, name): path.read_bytes() for store, name, _, path
+                in store_printing.render_store_items(project, project.stores, 1, cache)}
+
+    fresh = outputs(original, tmp_path / "fresh")
+    outputs(edited, tmp_path / "history")
+    outputs(original, tmp_path / "history")  # the edit reverted, with the edited batch cached
+    outputs(edited, tmp_path / "history")
+    assert outputs(original, tmp_path / "history") == fresh
