@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from campaign_kit.compose.fit import fit_text
+from campaign_kit.compose.fit import wrap
 from campaign_kit.compose.glyphs import OutlineFont
 from campaign_kit.compose.qrcodes import decode_region
 from campaign_kit.compose.slots import SlotOverflow, StoreLayout, layout_from_document
@@ -18,7 +18,7 @@ VIETNAMESE = ("aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹê�
 
 TEMPLATE = """<html><body><div class="page">
 <h1>Điểm hỗ trợ cài đặt</h1>
-<div class="name" data-slot="name" data-min-size="20" data-max-lines="2"></div>
+<div class="name" data-slot="name" data-max-lines="2"></div>
 <div class="qr" data-slot="qr"></div>
 </div></body></html>"""
 CSS_TEXT = """@page { size: 300mm 100mm; margin: 0; bleed: 5mm; background: #0067b1 }
@@ -26,7 +26,7 @@ body { margin: 0; font-family: "Noto Sans"; color: white }
 .page { position: relative; height: 100mm }
 h1 { position: absolute; left: 10mm; top: 5mm; margin: 0; font-size: 30pt }
 .name { position: absolute; left: 10mm; top: 40mm; width: 180mm; height: 40mm; font-size: 40pt;
-        font-weight: bold; color: #f9b200; text-align: left }
+        font-weight: bold; color: #f9b200; text-align: left; line-height: 1.1 }
 .qr { position: absolute; left: 210mm; top: 10mm; width: 80mm; height: 80mm }"""
 
 
@@ -50,18 +50,14 @@ def test_fonts_cover_every_vietnamese_letter() -> None:
         assert font.missing("ក") == ["ក"]
 
 
-def test_fit_shrinks_then_wraps_then_gives_up() -> None:
+def test_wrap_breaks_at_words_within_the_width() -> None:
     font = OutlineFont.load(BOLD)
-    short = fit_text("Cửa hàng VNPT", font, 500, 60, max_size=40, min_size=10)
-    assert short is not None and short.size == 40 and short.lines == ("Cửa hàng VNPT",)
-    longer = fit_text("Cửa hàng VNPT Hữu Lũng, thôn Đồng Bành", font, 300, 60, max_size=40, min_size=10)
-    assert longer is not None and 10 <= longer.size < 40 and len(longer.lines) == 1
-    assert font.width(longer.lines[0], longer.size) <= 300
-    wrapped = fit_text("Điểm giao dịch Viettel Post khu công nghiệp Đồng Bành thôn Đồng Bành xã Tân Thành",
-                       font, 300, 60, max_size=40, min_size=12, max_lines=2)
-    assert wrapped is not None and len(wrapped.lines) == 2 and wrapped.size >= 12
-    assert all(font.width(line, wrapped.size) <= 300 for line in wrapped.lines)
-    assert fit_text("x" * 400, font, 300, 60, max_size=40, min_size=12) is None
+    assert wrap("Cửa hàng VNPT", font, 40, 500) == ["Cửa hàng VNPT"]
+    lines = wrap("Điểm giao dịch Viettel Post khu công nghiệp Đồng Bành thôn Đồng Bành", font, 20, 300)
+    assert lines is not None and len(lines) >= 2
+    assert " ".join(lines) == "Điểm giao dịch Viettel Post khu công nghiệp Đồng Bành thôn Đồng Bành"
+    assert all(font.width(line, 20) <= 300 for line in lines)
+    assert wrap("Đồngbànhđồngbànhđồngbànhđồngbành", font, 40, 100) is None
 
 
 def test_slots_come_from_the_template(layout: StoreLayout) -> None:
@@ -69,7 +65,7 @@ def test_slots_come_from_the_template(layout: StoreLayout) -> None:
     mm = 72 / 25.4
     assert (round(name.x / mm), round(name.width / mm), round(name.height / mm)) == (10, 180, 40)
     assert round(name.y / mm) == 100 - 40 - 40  # PDF y grows upwards from the trim box
-    assert name.max_size == 40 and name.min_size == 20 and name.max_lines == 2
+    assert name.css_size == 40 and name.line_height == 1.1 and name.max_lines == 2
     assert name.font_file == BOLD and name.align == "left"
     assert [round(c, 2) for c in name.colour] == [0.98, 0.7, 0.0]
     assert round(qr.width / mm) == 80
@@ -77,7 +73,7 @@ def test_slots_come_from_the_template(layout: StoreLayout) -> None:
 
 def test_store_page_keeps_the_boxes_and_its_qr_reads_back(layout: StoreLayout) -> None:
     url = "https://bluezone.langson.gov.vn/go/vnpt-ls-00001/"
-    pdf, qr = layout.render({"name": "Cửa hàng VNPT Hữu Lũng"}, url)
+    pdf, qr = layout.render({"name": ("Cửa hàng VNPT Hữu Lũng", 40)}, url, 200)
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     mm = 72 / 25.4
     assert [round(v / mm) for v in page.trimbox] == [0, 0, 300, 100]
@@ -85,14 +81,15 @@ def test_store_page_keeps_the_boxes_and_its_qr_reads_back(layout: StoreLayout) -
     assert decode_region(pdf, qr.box, 3, qr.modules, layout.background.media_box[:2]) == [url]
     assert qr.modules == len(__import__("segno").make_qr(url, error="m").matrix) + 8
     # Same input, same bytes: no dates, stable object order, content-derived file id.
-    assert layout.render({"name": "Cửa hàng VNPT Hữu Lũng"}, url)[0] == pdf
-    assert layout.render({"name": "Cửa hàng VNPT Hữu Lũng 2"}, url)[0] != pdf
+    assert layout.render({"name": ("Cửa hàng VNPT Hữu Lũng", 40)}, url, 200)[0] == pdf
+    assert layout.render({"name": ("Cửa hàng VNPT Hữu Lũng 2", 40)}, url, 200)[0] != pdf
+    assert abs(qr.box[2] - 200) < 0.01 and qr.box[0] >= layout.slots["qr"].x
 
 
 def test_the_page_renders_the_store_name(layout: StoreLayout) -> None:
     import pypdfium2 as pdfium
 
-    pdf, _ = layout.render({"name": "Cửa hàng VNPT"}, "https://bluezone.langson.gov.vn/go/x/")
+    pdf, _ = layout.render({"name": ("Cửa hàng VNPT", 40)}, "https://bluezone.langson.gov.vn/go/x/", 200)
     image = pdfium.PdfDocument(pdf)[0].render(scale=1).to_pil().convert("RGB")
     # The name slot is drawn in the slot's colour (#f9b200) on the carrier's blue.
     mm = image.width / 310
@@ -102,7 +99,11 @@ def test_the_page_renders_the_store_name(layout: StoreLayout) -> None:
 
 
 def test_overflow_names_the_slot(layout: StoreLayout) -> None:
-    with pytest.raises(SlotOverflow) as info:
-        layout.render({"name": "Cửa hàng " * 60}, "https://bluezone.langson.gov.vn/go/x/")
+    url = "https://bluezone.langson.gov.vn/go/x/"
+    with pytest.raises(SlotOverflow) as info:  # three lines at 40 pt in a two-line box
+        layout.render({"name": ("Cửa hàng " * 12, 40)}, url, 200)
     assert info.value.slot == "name"
-    assert "does not fit its place on the page even at 20 pt" in str(info.value)
+    assert "does not fit its place (name) at 40 pt" in str(info.value)
+    with pytest.raises(SlotOverflow) as info:  # a code larger than its box
+        layout.render({"name": ("Cửa hàng", 40)}, url, 400)
+    assert info.value.slot == "qr"

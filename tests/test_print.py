@@ -130,7 +130,34 @@ def test_store_items_carry_their_own_qr_code(built) -> None:
             assert decode(out / rel, dpi=dpi) == [project.go_url(store)]
             text = pdfium.PdfDocument(out / rel)[0].get_textpage().get_text_range()
             assert directive in text and project.settings.hotline in text
-            assert "go/" + store.slug in text  # the short URL under the code
+
+
+def test_store_text_is_drawn_in_its_slots_inside_the_safe_area(built) -> None:
+    """Store texts are vector outlines set in the template's slots (not extractable text): the
+    slots lie inside the safe area, and each slot of a real store page has ink in it."""
+    import pypdfium2 as pdfium
+    from campaign_kit.printing.render import shared_renderer
+
+    out, project, _ = built
+    store = project.stores[0]
+    for item in store_printing.plan_store_items(project, [store], shared_renderer()):
+        layout = store_printing.background_layout(item)
+        fmt = item.fmt
+        safe = fmt.safe_mm * PT
+        assert {"qr", "url", "name", "address"} <= set(layout.slots)
+        page = pdfium.PdfDocument(out / item.rel)[0]
+        left, bottom, *_ = page.get_mediabox()
+        scale = 400 / (fmt.width_mm * PT)
+        image = page.render(scale=scale).to_pil().convert("L")
+        for slot in layout.slots.values():
+            assert slot.inside((safe, safe, fmt.width_mm * PT - safe, fmt.height_mm * PT - safe)), slot.name
+            if slot.name == "meta" and not item.meta:
+                continue
+            x0, x1 = (slot.x - left) * scale, (slot.x + slot.width - left) * scale
+            y1 = image.height - (slot.y - bottom) * scale
+            y0 = y1 - slot.height * scale
+            crop = image.crop((int(x0), int(y0), int(x1) + 1, int(y1) + 1))
+            assert crop.getextrema()[0] < 128, (item.rel, slot.name)  # something dark is drawn there
 
 
 def _char_boxes(pdf: Path) -> Iterator[tuple[str, tuple[float, float, float, float], tuple[float, ...]]]:

@@ -27,7 +27,7 @@ class QrDrawing:
 @functools.lru_cache(maxsize=64)
 def qr_matrix(url: str, error: str = "m") -> tuple[tuple[int, ...], ...]:
     """The symbol's modules (no quiet zone). Cached: a store's banner and card share one code."""
-    symbol = segno.make_qr(url, error=error, boost_error=False)
+    symbol = segno.make_qr(url, error=error, boost_error=True)  # free extra correction
     return tuple(tuple(row) for row in symbol.matrix)
 
 

@@ -1,10 +1,11 @@
 """Store items in two parts: a background laid out once, and slots filled for each store.
 
 A template marks the places that change per store with `data-slot="name"` (or address, qr, url,
-...): empty boxes sized by the template's CSS. WeasyPrint lays the page out once with the slots
-empty; their rectangles and computed style (font family and weight, size, colour, alignment)
-are read from its layout tree. Each store's page is then the background plus text set in those
-rectangles (shrunk to fit, then wrapped) and a vector QR code, with no layout engine per store.
+...): boxes of fixed size in the template's CSS. WeasyPrint lays the page out once with the slots
+empty; their rectangles and computed style (font family and weight, line height, colour,
+alignment) are read from its layout tree. Each store's page is then the background plus text set
+in those rectangles at the size the planner chose (`printing.fit`), wrapped to the slot's width,
+and a vector QR code: no layout engine runs per store.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .fit import Fitted, fit_text
+from .fit import wrap
 from .glyphs import OutlineFont
 from .pdfpage import Background
 from .qrcodes import QrDrawing, draw_qr
@@ -31,24 +32,32 @@ class Slot:
     height: float
     font_file: str
     font_number: int
-    max_size: float
-    min_size: float
-    """`data-min-size` in points: shrink no further, wrap instead (then fail)."""
+    css_size: float
+    """The slot's CSS font size in points (for text drawn at the template's own size)."""
+    line_height: float
+    """Of the slot's CSS, as a multiple of the font size."""
     max_lines: int
+    """`data-max-lines` (default 1)."""
     colour: tuple[float, float, float]
     align: str
+
+    def inside(self, box: tuple[float, float, float, float]) -> bool:
+        """Whether the slot lies within `box` (x0, y0, x1, y1)."""
+        x0, y0, x1, y1 = box
+        eps = 0.01
+        return (self.x >= x0 - eps and self.y >= y0 - eps and self.x + self.width <= x1 + eps
+                and self.y + self.height <= y1 + eps)
 
     def spec(self) -> str:
         return repr(self)
 
 
 class SlotOverflow(Exception):
-    """A store's text does not fit its slot even at the minimum size, wrapped."""
+    """A store's text does not fit its slot at the size it was planned for."""
 
-    def __init__(self, slot: str, text: str, min_size: float):
-        self.slot, self.text, self.min_size = slot, text, min_size
-        super().__init__(f"does not fit its place on the page even at {min_size:g} pt on "
-                         f"several lines ({len(text)} characters): shorten it")
+    def __init__(self, slot: str, text: str, size: float):
+        self.slot, self.text, self.size = slot, text, size
+        super().__init__(f"'{text}' does not fit its place ({slot}) at {size:g} pt")
 
 
 @dataclass(frozen=True)
@@ -66,43 +75,43 @@ class StoreLayout:
             h.update(self.slots[name].spec().encode())
         return h.hexdigest()
 
-    def render(self, values: Mapping[str, str], qr_url: str, qr_error: str = "m") -> tuple[bytes, QrDrawing]:
-        """The page for one store: raises `SlotOverflow` naming the slot that does not fit."""
+    def render(self, texts: Mapping[str, tuple[str, float]], qr_url: str, qr_size: float,
+               qr_error: str = "m") -> tuple[bytes, QrDrawing]:
+        """The page for one store: `texts` maps a slot to (text, size in points); the QR code
+        is `qr_size` points wide (quiet zone included), centred in the `qr` slot."""
         ops: list[str] = []
-        for name, slot in sorted(self.slots.items()):
-            if name == "qr":
-                continue
-            text = values.get(name, "")
+        for name, (text, size) in sorted(texts.items()):
             if text:
-                ops.append(_set_text(slot, text))
-        qr_slot = self.slots["qr"]
-        side = min(qr_slot.width, qr_slot.height)
-        qr = draw_qr(qr_url, qr_slot.x + (qr_slot.width - side) / 2,
-                     qr_slot.y + (qr_slot.height - side) / 2, side, qr_error)
+                ops.append(_set_text(self.slots[name], text, size))
+        slot = self.slots["qr"]
+        if qr_size > min(slot.width, slot.height) + 0.01:
+            raise SlotOverflow("qr", qr_url, qr_size)
+        qr = draw_qr(qr_url, slot.x + (slot.width - qr_size) / 2,
+                     slot.y + (slot.height - qr_size) / 2, qr_size, qr_error)
         ops.append(qr.ops)
-        return self.background.compose("\n".join(ops), title=values.get("name", "")), qr
+        title = texts.get("name", ("", 0))[0]
+        return self.background.compose("\n".join(ops), title=title), qr
 
 
-def _set_text(slot: Slot, text: str) -> str:
+def _set_text(slot: Slot, text: str, size: float) -> str:
     font = OutlineFont.load(slot.font_file, slot.font_number)
-    fitted: Fitted | None = fit_text(text, font, slot.width, slot.height, slot.max_size, slot.min_size,
-                                     max_lines=slot.max_lines)
-    if fitted is None:
-        raise SlotOverflow(slot.name, text, slot.min_size)
-    block = len(fitted.lines) * fitted.line_height
-    # Centre the block of lines vertically; the first baseline sits one ascent below its top.
-    ascent = font.ascender / font.units_per_em * fitted.size
-    top = slot.y + slot.height - (slot.height - block) / 2
-    baseline = top - ascent - (fitted.line_height - fitted.size * (font.ascender - font.descender)
-                               / font.units_per_em) / 2
+    lines = wrap(text, font, size, slot.width)
+    leading = size * slot.line_height
+    if lines is None or len(lines) > slot.max_lines or len(lines) * leading > slot.height + 0.01:
+        raise SlotOverflow(slot.name, text, size)
+    # CSS puts each line's glyphs in the middle of its line box; the block sits at the slot's
+    # vertical centre, which is where WeasyPrint would put the same text in a flex box.
+    content = (font.ascender - font.descender) / font.units_per_em * size
+    top = slot.y + slot.height - (slot.height - len(lines) * leading) / 2
+    baseline = top - (leading - content) / 2 - font.ascender / font.units_per_em * size
     r, g, b = slot.colour
     parts = [f"{r:.4f} {g:.4f} {b:.4f} rg"]
-    for line in fitted.lines:
-        width = font.width(line, fitted.size)
-        x = {"left": slot.x, "right": slot.x + slot.width - width}.get(
-            slot.align, slot.x + (slot.width - width) / 2)
-        parts.append(font.draw(line, x, baseline, fitted.size))
-        baseline -= fitted.line_height
+    for line in lines:
+        width = font.width(line, size)
+        x = {"left": slot.x, "start": slot.x, "right": slot.x + slot.width - width,
+             "end": slot.x + slot.width - width}.get(slot.align, slot.x + (slot.width - width) / 2)
+        parts.append(font.draw(line, x, baseline, size))
+        baseline -= leading
     return "\n".join(parts)
 
 
@@ -116,23 +125,40 @@ def layout_from_document(document: Any, pdf: bytes, resolve_font: FontResolver) 
     page = document.pages[0]
     page_height = page.height  # CSS px, trim box
     slots: dict[str, Slot] = {}
-    for box in page._page_box.descendants():
+    for box in _boxes(page._page_box):
         element = getattr(box, "element", None)
         name = element.get("data-slot") if element is not None else None
         if not name or name in slots:
             continue
         style = box.style
-        size = style["font_size"] * PX_TO_PT
         file, number = resolve_font(tuple(style["font_family"]), int(style["font_weight"]))
         colour = style["color"].to("srgb").coordinates
         slots[name] = Slot(
             name=name, x=box.content_box_x() * PX_TO_PT,
             y=(page_height - box.content_box_y() - box.height) * PX_TO_PT,
             width=box.width * PX_TO_PT, height=box.height * PX_TO_PT,
-            font_file=file, font_number=number, max_size=size,
-            min_size=float(element.get("data-min-size", size * 0.5 / 1)),
-            max_lines=int(element.get("data-max-lines", "2")),
+            font_file=file, font_number=number, css_size=style["font_size"] * PX_TO_PT,
+            line_height=_line_height(style),
+            max_lines=int(element.get("data-max-lines", "1")),
             colour=tuple(float(c) for c in colour), align=str(style["text_align_all"]))
     if "qr" not in slots:
         raise ValueError("a store template needs an element with data-slot=\"qr\"")
     return StoreLayout(Background.from_pdf(pdf), slots)
+
+
+def _boxes(box: Any) -> Any:
+    """Every box of a layout tree, absolutely positioned ones included (WeasyPrint keeps those
+    behind placeholders that `descendants()` does not open)."""
+    box = getattr(box, "_box", box)
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def _line_height(style: Any) -> float:
+    value = style["line_height"]
+    if isinstance(value, (int, float)):
+        return float(value)  # a plain number: a multiple of the font size
+    if getattr(value, "unit", None) == "px":
+        return float(value.value) / style["font_size"]
+    return 1.2  # "normal"

@@ -86,6 +86,10 @@ class Renderer:
 
     def pdf(self, html: str, what: str) -> bytes:
         """Render one HTML document; any WeasyPrint warning fails the build, naming `what`."""
+        return self.document(html, what)[1]
+
+    def document(self, html: str, what: str) -> tuple[Any, bytes]:
+        """The laid-out WeasyPrint document (its boxes can be read) and its PDF."""
         from weasyprint import HTML
 
         catcher = _WarningCatcher()
@@ -100,7 +104,7 @@ class Renderer:
         if catcher.messages:
             raise BuildError(f"{what}: WeasyPrint: {'; '.join(catcher.messages[:3])}")
         assert isinstance(data, bytes)
-        return data
+        return doc, data
 
 
 _SHARED: dict[Path, Renderer] = {}

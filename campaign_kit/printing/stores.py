@@ -4,25 +4,26 @@ The shape of it:
 1. `plan_store_items` resolves everything an item needs into a small picklable `StoreItem`
    (texts, colours, QR size, shrink-to-fit sizes). Text that cannot fit is collected for
    every store first and reported in one `ContentError`, naming file, row and field.
-2. Items are batched by format and district: one WeasyPrint document per batch shares
-   the layout set-up and font subsetting. A batch's cache key hashes its items (so every input
-   that shapes them), the templates, CSS and font table, the font files and the code version.
-   A cached batch is linked from the cache: a rebuild with nothing changed renders nothing, and
-   an edited store re-renders only its own batch.
-3. Batches to render run on `jobs` processes, each holding one `Renderer`; every page's QR code
-   is drawn there, decoded back from the rendered batch, and the pages are split apart.
+2. Each item's cache key hashes the item (so every input that shapes it), the templates, CSS
+   and font table, the font files and the code version. A cached item is linked from the cache:
+   a rebuild with nothing changed renders nothing, an edited store re-renders only its own items.
+3. Missing items are composed on `jobs` processes: per carrier and format, WeasyPrint lays the
+   template out once with its store slots empty (the background); each store's page is that
+   background plus its name, address and URL as vector outlines set in the slots, and its QR
+   code as vector rectangles (`campaign_kit.compose`): no layout engine per store. Every page's
+   QR code is decoded back from the composed PDF. `naive_store_pdfs` renders the same templates
+   as one WeasyPrint document per item: the baseline of benchmarks/scale.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
+import math
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from pypdf import PdfReader, PdfWriter
 
 import campaign_kit
 
@@ -31,14 +32,16 @@ log = logging.getLogger("campaign_kit")
 from ..errors import BuildError, ContentError, Problem
 from ..model import Carrier, Format, Project, Store
 from ..text import slug
-from .checks import check_glyphs, check_qr_pdf, check_text_inside, strings
+from ..compose.qrcodes import decode_region
+from ..compose.slots import SlotOverflow, StoreLayout, layout_from_document
+from .checks import PX_PER_MODULE, check_glyphs, check_qr_pdf, check_text_inside, strings
 from .fit import PT_PER_MM, FitRule, fit_text
-from .qr import ErrorLevel, QrDrawing, draw, min_symbol_mm
+from .qr import ErrorLevel, QrDrawing, draw, min_symbol_mm, short_url
 from .render import Renderer, parallel_map, require_pages, shared_renderer, store_in_cache
 
 STORE_KINDS = ("store-banner", "store-card")
-BATCH = 24
-"""At most this many stores per WeasyPrint document (the stores of one district)."""
+BATCH = 64
+"""Items per task sent to a worker process: large enough to amortise the hand-over."""
 
 QR_ERROR: Mapping[str, ErrorLevel] = {"store-banner": "Q", "store-card": "M"}
 """Banners hang outdoors and get dirty: level Q. Cards sit on a counter: M keeps the code small."""
@@ -87,6 +90,16 @@ class StoreItem:
     qr: QrDrawing | None = None
     """Drawn by the worker (drawing 40,000 codes in the parent would take minutes)."""
 
+    @property
+    def meta(self) -> str:
+        """The card's line of opening hours and phone."""
+        parts = []
+        if self.opening_hours:
+            parts.append(f"{self.t['opening_hours_label']}: {self.opening_hours}")
+        if self.phone:
+            parts.append(f"{self.t['phone_label']}: {self.phone}")
+        return " · ".join(parts)
+
     def key(self, salt: str) -> str:
         """The cache key: this item's content plus templates, fonts and code (`salt`)."""
         data = repr(sorted(asdict(self).items())).encode("utf-8")
@@ -100,7 +113,7 @@ def store_rel(store: Store, format_name: str) -> str:
     return f"downloads/stores/{store.carrier}/{slug(store.district)}/{store.slug}-{suffix}.pdf"
 
 
-def layout(fmt: Format) -> dict[str, float]:
+def layout(fmt: Format) -> dict[str, Any]:
     """The design's boxes for a format (mm). `scale` sizes type and spacing: the design is drawn
     for a 300×80 cm banner and an A5 card; other sizes in formats.yml scale from those."""
     assert fmt.width_mm and fmt.height_mm
@@ -112,10 +125,36 @@ def layout(fmt: Format) -> dict[str, float]:
         return {"scale": k, "qr_panel_mm": panel, "text_left_mm": s + panel + gap,
                 "text_width_mm": fmt.width_mm - 2 * s - panel - gap,
                 "store_inner_mm": fmt.width_mm - 2 * s - panel - gap - 32 * k,  # box padding
-                "qr_room_mm": panel - (8 + 64 / PT_PER_MM * 1.1 + 4) * k}
+                "qr_room_mm": panel - (8 + 64 / PT_PER_MM * 1.1 + 4) * k,
+                **_slot_heights(fmt, k)}
     k = min(fmt.width_mm / 148, fmt.height_mm / 210)
     return {"scale": k, "body_top_mm": 36.0 * k, "text_width_mm": fmt.width_mm - 2 * s,
-            "store_inner_mm": fmt.width_mm - 2 * s}
+            "store_inner_mm": fmt.width_mm - 2 * s,
+            "qr_room_mm": qr_room_mm(min_symbol_mm(fmt.viewing_distance_m)), **_slot_heights(fmt, k)}
+
+
+LINE_HEIGHT = {"store-banner": {"name": 1.1, "address": 1.2},
+               "store-card": {"name": 1.15, "address": 1.25}}
+"""Line heights of the name and address boxes (the templates use these)."""
+
+
+def _slot_heights(fmt: Format, k: float) -> dict[str, Any]:
+    """Fixed boxes for the store's name and address: room for one line at the largest size or
+    for the most lines at the smallest, whichever is taller (the fit step picks within that)."""
+    heights: dict[str, Any] = {"line_height": LINE_HEIGHT[fmt.kind], "max_lines": {}}
+    for field in ("name", "address"):
+        rule = FIT_RULES[fmt.kind][field].scaled(k)
+        lh = LINE_HEIGHT[fmt.kind][field]
+        heights[f"{field}_h_mm"] = max(rule.max_pt * lh, rule.max_lines * rule.min_pt * lh) / PT_PER_MM
+        heights["max_lines"][field] = rule.max_lines
+    return heights
+
+
+def qr_room_mm(min_mm: float) -> float:
+    """The widest a store's code can print at this minimum symbol width, quiet zone included,
+    for URLs of QR versions 3 to 7 (any https link to a go page; up to 86 characters at level
+    Q): the box that holds it."""
+    return max(round(math.ceil(min_mm / modules * 10) / 10 * (modules + 8), 2) for modules in range(29, 46, 4))
 
 
 def address_line(store: Store) -> str:
@@ -213,7 +252,8 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, cac
                        batch: int = BATCH) -> Iterator[tuple[Store, str, Format, Path]]:
     """Every store's banner and card as (store, format name, format, cached PDF path), in store order.
 
-    Only batches with an item missing from `cache` are rendered."""
+    Only items missing from `cache` are rendered; text that does not fit is reported for every
+    store at once (`ContentError` naming file, row and field)."""
     renderer = shared_renderer()
     items = plan_store_items(project, stores, renderer)
     check_glyphs(renderer.fonts, project.default_lang, (s for i in items for s in strings(i)),
@@ -221,55 +261,107 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, cac
     salt = "\0".join((campaign_kit.__version__, renderer.digest,
                       renderer.fonts.digest([project.default_lang])))
     folder = cache / "print-stores"
-    batches = _batches(items, batch)
-    paths: dict[str, Path] = {}
-    todo: list[tuple[list[StoreItem], list[Path]]] = []
-    for group in batches:
-        # A page's bytes depend on its whole document (the fonts are subset for the document), so
-        # the batch is the unit of caching: same input, same batches, same bytes, whatever the
-        # cache held before.
-        key = hashlib.sha256("\0".join(i.key(salt) for i in group).encode()).hexdigest()
-        targets = [folder / key[:2] / f"{key}-{n}.pdf" for n in range(len(group))]
-        paths.update((i.rel, t) for i, t in zip(group, targets))
-        if not all(t.exists() for t in targets):
-            todo.append((group, targets))
-    rendered = sum(len(g) for g, _ in todo)
-    log.info("print: store items: %d rendered, %d reused", rendered, len(items) - rendered)
-    done = parallel_map(render_batch, todo, jobs)
-    for _ in (progress(done, "print: store banners and cards", total=len(todo)) if progress else done):
-        pass
+    paths = {i.rel: folder / (k := i.key(salt))[:2] / f"{k}.pdf" for i in items}
+    todo = [i for i in items if not paths[i.rel].exists()]
+    log.info("print: store items: %d rendered, %d reused", len(todo), len(items) - len(todo))
+    # Sorted by carrier and format so a worker reuses the background it laid out last.
+    todo.sort(key=lambda i: (i.format_name, i.carrier.id, i.store_id))
+    chunks = [(todo[n:n + batch], [paths[i.rel] for i in todo[n:n + batch]])
+              for n in range(0, len(todo), batch)]
+    done = parallel_map(render_batch, chunks, jobs)
     by_id = {s.store_id: s for s in stores}
+    problems = [_row_problem(by_id[store_id], field, message)
+                for found in (progress(done, "print: store banners and cards", total=len(chunks))
+                              if progress else done)
+                for store_id, field, message in found]
+    if problems:
+        raise ContentError(problems)
     for item in items:
         yield by_id[item.store_id], item.format_name, project.formats[item.format_name], paths[item.rel]
 
 
-def _batches(items: Sequence[StoreItem], size: int) -> list[list[StoreItem]]:
-    """Batches by format and district (at most `size` each, sorted by store id): defined by
-    content, so editing or adding a store re-renders only the stores of its own batch."""
-    groups: dict[tuple[str, str], list[StoreItem]] = {}
-    for item in items:
-        groups.setdefault((item.format_name, item.district), []).append(item)
-    result = []
-    for _, group in sorted(groups.items()):
-        group.sort(key=lambda i: i.store_id)
-        result.extend(group[i:i + size] for i in range(0, len(group), size))
-    return result
-
-
-def render_batch(batch: tuple[list[StoreItem], list[Path]]) -> int:
-    """Render one batch (same format) into one document, check it, split it into the cache."""
+def render_batch(batch: tuple[list[StoreItem], list[Path]]) -> list[tuple[str, str, str]]:
+    """Compose a chunk of items into the cache; return (store_id, field, message) for every
+    item whose text does not fit its place (the caller reports them all, naming the row)."""
     items, targets = batch
-    for page, target in zip(split_pages(render_document(items)), targets, strict=True):
-        store_in_cache(target, page)
-    return len(items)
+    problems: list[tuple[str, str, str]] = []
+    for item, target in zip(items, targets, strict=True):
+        try:
+            store_in_cache(target, compose_item(item))
+        except SlotOverflow as exc:
+            problems.append((item.store_id, SLOT_FIELD.get(exc.slot, exc.slot),
+                             f"store {item.store_id}: {exc} on the {item.format_name}; shorten it "
+                             "in the store list"))
+    return problems
+
+
+SLOT_FIELD = {"name": "name", "address": "address", "meta": "opening_hours", "url": "store_id",
+              "qr": "store_id"}
+"""The store-list column behind each slot, for error messages."""
+
+
+def compose_item(item: StoreItem) -> bytes:
+    """One store's page: its carrier's background, its texts and its QR code, read back."""
+    store_layout = background_layout(item)
+    slots = store_layout.slots
+    texts = {"name": (item.name, item.sizes["name"]), "address": (item.address, item.sizes["address"]),
+             "url": (short_url(item.qr_url), slots["url"].css_size)}
+    if "meta" in slots:
+        texts["meta"] = (item.meta, slots["meta"].css_size)
+    pdf, qr = store_layout.render(texts, item.qr_url, item.qr_size_mm * PT_PER_MM, item.qr_error.lower())
+    found = decode_region(pdf, qr.box, PX_PER_MODULE, qr.modules, store_layout.background.media_box[:2])
+    if found != [item.qr_url]:
+        raise BuildError(f"{item.rel}: QR code decodes to {found or 'nothing'}, expected {item.qr_url}")
+    return pdf
+
+
+_LAYOUTS: dict[str, StoreLayout] = {}
+
+
+def background_layout(item: StoreItem) -> StoreLayout:
+    """The carrier's page for this format with its slots empty: laid out once per process."""
+    renderer = shared_renderer()
+    constant = (item.carrier, item.format_name, item.fmt, item.lang, sorted(item.t.items()), item.steps,
+                item.hotline, item.official_site, item.directive, item.sample, renderer.digest)
+    key = hashlib.sha256(repr(constant).encode()).hexdigest()
+    if key not in _LAYOUTS:
+        what = f"{item.fmt.title} ({item.carrier.name})"
+        html = renderer.html(item.fmt.template, _context([item], background=True))
+        document, pdf = renderer.document(html, what)
+        require_pages(pdf, 1, what)
+        check_text_inside(pdf, item.fmt.safe_mm, [what])
+        store_layout = layout_from_document(document, pdf, _font_resolver(renderer))
+        assert item.fmt.width_mm and item.fmt.height_mm
+        s = item.fmt.safe_mm * PT_PER_MM
+        safe = (s, s, item.fmt.width_mm * PT_PER_MM - s, item.fmt.height_mm * PT_PER_MM - s)
+        for slot in store_layout.slots.values():
+            if not slot.inside(safe):
+                raise BuildError(f"{what}: the template's '{slot.name}' box leaves the safe area")
+        _LAYOUTS[key] = store_layout
+    return _LAYOUTS[key]
+
+
+def _font_resolver(renderer: Renderer) -> Callable[[tuple[str, ...], int], tuple[str, int]]:
+    def resolve(families: tuple[str, ...], weight: int) -> tuple[str, int]:
+        for family in families:
+            files = renderer.fonts.families.get(family)
+            if files:
+                return files[min(1 if weight >= 600 else 0, len(files) - 1)], 0
+        raise BuildError(f"no font in templates/print/fonts.yml for {families}")
+    return resolve
+
+
+def _context(items: list[StoreItem], background: bool) -> dict[str, Any]:
+    first = items[0]
+    return {"lang": first.lang, "fmt": first.fmt, "items": items, "layout": layout(first.fmt),
+            "carriers": sorted({i.carrier for i in items}, key=lambda c: c.id),
+            "font_family": shared_renderer().fonts.css_family(first.lang), "background": background}
 
 
 def render_document(items: list[StoreItem]) -> bytes:
-    """One WeasyPrint document with a page per item, every page checked: page count, each QR
-    code read back, text inside the safe area."""
-    renderer = shared_renderer()  # one per process, reused for every batch it renders
-    first = items[0]
-    fmt = first.fmt
+    """The whole of each item's page laid out by WeasyPrint, one page per item, every page
+    checked: page count, each QR code read back, text inside the safe area."""
+    renderer = shared_renderer()
     names = [i.rel for i in items]
     items = [replace(i, qr=draw(i.qr_url, i.qr_min_mm, i.qr_error)) for i in items]
     for item in items:
@@ -277,36 +369,18 @@ def render_document(items: list[StoreItem]) -> bytes:
         if item.qr.size_mm != item.qr_size_mm:
             raise BuildError(f"{item.rel}: QR code drawn {item.qr.size_mm} mm wide, "
                              f"planned {item.qr_size_mm} mm")
-    context = {"lang": first.lang, "fmt": fmt, "items": items, "layout": layout(fmt),
-               "carriers": sorted({i.carrier for i in items}, key=lambda c: c.id),
-               "font_family": renderer.fonts.css_family(first.lang)}
-    pdf = renderer.pdf(renderer.html(fmt.template, context), names[0])
-    require_pages(pdf, len(items), f"{fmt.title}: batch starting with {names[0]}")
+    fmt = items[0].fmt
+    pdf = renderer.pdf(renderer.html(fmt.template, _context(items, background=False)), names[0])
+    require_pages(pdf, len(items), f"{fmt.title}: {names[0]}")
     check_qr_pdf(pdf, [(i.qr.payload, i.qr.symbol_mm) for i in items if i.qr], names)
     check_text_inside(pdf, fmt.safe_mm, names)
     return pdf
 
 
 def naive_store_pdfs(project: Project, stores: Sequence[Store]) -> int:
-    """The baseline benchmarks/scale.py compares against: one document per store item, same
-    templates and checks, no batching, no cache. Returns the number of pages rendered."""
+    """The baseline benchmarks/scale.py compares against: one WeasyPrint document per store
+    item, same templates and checks, no composing, no cache. Returns the pages rendered."""
     items = plan_store_items(project, stores, shared_renderer())
     for item in items:
         render_document([item])
     return len(items)
-
-
-def split_pages(pdf: bytes) -> Iterator[bytes]:
-    """One PDF per page (boxes kept); a one-page document is returned as it is."""
-    reader = PdfReader(io.BytesIO(pdf))
-    if len(reader.pages) == 1:
-        yield pdf
-        return
-    for page in reader.pages:
-        writer = PdfWriter()
-        writer.add_page(page)
-        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-        out = io.BytesIO()
-        writer.write(out)
-        yield out.getvalue()
-
