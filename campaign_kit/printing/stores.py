@@ -51,7 +51,7 @@ QR_ERROR: Mapping[str, ErrorLevel] = {"store-banner": "Q", "store-card": "M"}
 FIT_RULES: Mapping[str, Mapping[str, FitRule]] = {
     "store-banner": {"title": FitRule(240, 110, 2, 4), "name": FitRule(190, 90, 2, 4),
                      "address": FitRule(110, 60, 2, 2)},
-    "store-card": {"title": FitRule(15, 10, 2, 0.5), "name": FitRule(22, 11, 2, 0.5),
+    "store-card": {"title": FitRule(15, 10, 2, 0.5), "name": FitRule(22, 11, 3, 0.5),
                    "address": FitRule(12, 8, 2, 0.5)},
 }
 FIELD_OF = {"title": "banner_title", "name": "name", "address": "address"}
@@ -185,7 +185,7 @@ def plan_store_items(project: Project, stores: Sequence[Store], renderer: Render
     t = {k: str(project.text(lang, k)) for k in (
         "banner_title", "banner_subtitle", "hotline_label", "official_site_label",
         "follows_directive", "store_scan_caption", "store_card_title", "opening_hours_label",
-        "phone_label", "sample_print")}
+        "phone_label", "sample_print", "sample_mark")}
     steps = tuple(str(s) for s in project.text(lang, "steps"))
     regular, bold = renderer.fonts.files(lang)[:2]
     carriers: dict[str, Carrier] = {c.id: c for c in project.campaign.carriers}
