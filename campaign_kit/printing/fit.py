@@ -39,19 +39,22 @@ class FitRule:
 
 
 def text_width_mm(text: str, font_file: str, size_pt: float) -> float:
+    return _units(text, font_file) * size_pt / PT_PER_MM
+
+
+def _units(text: str, font_file: str) -> float:
+    """Advance width of `text` in ems (no kerning)."""
     advances, upem = advance_table(font_file)
     fallback = advances.get(ord("M"), upem)
-    units = sum(advances.get(ord(ch), fallback) for ch in text)
-    return units / upem * size_pt / PT_PER_MM
+    return sum(advances.get(ord(ch), fallback) for ch in text) / upem
 
 
-def count_lines(text: str, font_file: str, size_pt: float, width_mm: float) -> int:
-    """Lines a greedy word wrap needs; a single word wider than the box counts as too many."""
-    usable = width_mm * SAFETY
-    space = text_width_mm(" ", font_file, size_pt)
+def _count_lines(words: list[float], space: float, size_pt: float, width_mm: float) -> int:
+    """Lines a greedy word wrap needs for words of these widths (ems); a word wider than the
+    box counts as too many."""
+    usable = width_mm * SAFETY * PT_PER_MM / size_pt  # the box, in ems at this size
     lines, current = 1, 0.0
-    for word in text.split():
-        w = text_width_mm(word, font_file, size_pt)
+    for w in words:
         if w > usable:
             return 10**6
         if current and current + space + w > usable:
@@ -61,12 +64,21 @@ def count_lines(text: str, font_file: str, size_pt: float, width_mm: float) -> i
     return lines
 
 
+def count_lines(text: str, font_file: str, size_pt: float, width_mm: float) -> int:
+    """Lines a greedy word wrap needs; a single word wider than the box counts as too many."""
+    return _count_lines([_units(w, font_file) for w in text.split()], _units(" ", font_file),
+                        size_pt, width_mm)
+
+
 def fit_text(text: str, font_file: str, width_mm: float, rule: FitRule) -> Fit | None:
     """The font size and line count for `text` in a box `width_mm` wide, or None if it cannot fit."""
+    # Word widths are measured once, in ems: each size tried only scales them.
+    words = [_units(w, font_file) for w in text.split()]
+    space = _units(" ", font_file)
     size = rule.max_pt
     while size >= rule.min_pt:
-        if count_lines(text, font_file, size, width_mm) == 1:
+        if _count_lines(words, space, size, width_mm) == 1:
             return Fit(size_pt=round(size, 2), lines=1)
         size -= rule.step_pt
-    lines = count_lines(text, font_file, rule.min_pt, width_mm)
+    lines = _count_lines(words, space, rule.min_pt, width_mm)
     return Fit(size_pt=round(rule.min_pt, 2), lines=lines) if lines <= rule.max_lines else None

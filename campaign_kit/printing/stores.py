@@ -43,8 +43,9 @@ STORE_KINDS = ("store-banner", "store-card")
 BATCH = 64
 """Items per task sent to a worker process: large enough to amortise the hand-over."""
 
-QR_ERROR: Mapping[str, ErrorLevel] = {"store-banner": "Q", "store-card": "M"}
-"""Banners hang outdoors and get dirty: level Q. Cards sit on a counter: M keeps the code small."""
+QR_ERROR: Mapping[str, ErrorLevel] = {"store-banner": "Q", "store-card": "Q"}
+"""Banners hang outdoors and get dirty: level Q. The card uses the same level, so a store's two
+items carry one and the same symbol, encoded once (encoding is the slowest step per store)."""
 
 # The design's text boxes (mm) and how each data-driven field may shrink. They belong with the
 # templates: change them together.
@@ -264,8 +265,8 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, cac
     paths = {i.rel: folder / (k := i.key(salt))[:2] / f"{k}.pdf" for i in items}
     todo = [i for i in items if not paths[i.rel].exists()]
     log.info("print: store items: %d rendered, %d reused", len(todo), len(items) - len(todo))
-    # Sorted by carrier and format so a worker reuses the background it laid out last.
-    todo.sort(key=lambda i: (i.format_name, i.carrier.id, i.store_id))
+    # A store's banner and card next to each other: the worker encodes their QR code once.
+    todo.sort(key=lambda i: (i.carrier.id, i.store_id, i.format_name))
     chunks = [(todo[n:n + batch], [paths[i.rel] for i in todo[n:n + batch]])
               for n in range(0, len(todo), batch)]
     done = parallel_map(render_batch, chunks, jobs)
