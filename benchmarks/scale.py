@@ -110,6 +110,9 @@ def run_build(materials: Path, out: Path, jobs: int) -> dict[str, float]:
     match = re.search(r"store items: (\d+) rendered, (\d+) reused", log)
     if match:
         figures["rendered"], figures["reused"] = float(match.group(1)), float(match.group(2))
+    match = re.search(r"general items: (\d+) rendered", log)
+    if match:
+        figures["print_rendered"] = float(match.group(1))
     return figures
 
 

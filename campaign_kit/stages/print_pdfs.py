@@ -9,6 +9,7 @@ shapes them, and are linked into the output: a rebuild with nothing changed rend
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from ..printing.qr import ErrorLevel, QrPayload, draw, min_symbol_mm
 from ..printing.render import (Renderer, cached_file, content_key, parallel_map, preview,
                                require_pages, shared_renderer, store_in_cache)
 from ..printing.stores import naive_store_pdfs, render_store_items, store_rel
+
+log = logging.getLogger("campaign_kit")
 
 __all__ = ["run", "naive_store_pdfs"]  # the baseline of benchmarks/scale.py
 
@@ -38,6 +41,7 @@ def run(ctx: BuildContext) -> None:
              for name, fmt in sorted(project.formats.items()) if fmt.kind in GENERAL_KINDS
              for lang in project.languages]
     todo = [item for item in items if not (item.pdf_file.exists() and item.png_file.exists())]
+    log.info("print: general items: %d rendered, %d reused", len(todo), len(items) - len(todo))
     for _ in ctx.progress(parallel_map(render_general, todo, ctx.options.jobs),
                           "print: posters, leaflets, standees", total=len(todo)):
         pass
