@@ -5,7 +5,7 @@
 For N store URLs (default 2000) each library builds the code, then writes it as an SVG path,
 and every SVG is checked against the standard: 4-module quiet zone, the error-correction level
 asked for (or better), the smallest version that holds the data, and a zxing-cpp decode of a
-rasterised sample. Figures go into benchmarks/DECISIONS-print.md.
+rasterised sample. Its figures are quoted in the README (Decisions).
 """
 
 from __future__ import annotations

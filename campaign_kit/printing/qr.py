@@ -1,7 +1,7 @@
 """QR codes: the payload (which URL, which error correction, which version) is decided apart
 from drawing it (an SVG path sized in millimetres), like segno's helpers vs writers.
 
-segno was chosen over qrcode by measurement: see benchmarks/DECISIONS-print.md.
+segno was chosen over qrcode by measurement: see the README (Decisions).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 One mkdocs build per language (Vietnamese at the output root, the others under `<code>/`), from
 the hand-written pages in `docs/<lang>/` (falling back to Vietnamese, visibly) and pages made from
-materials and from the earlier stages' outputs. See docs/DECISIONS-site.md for why.
+materials and from the earlier stages' outputs. See the README (Decisions) for why.
 """
 
 from __future__ import annotations
