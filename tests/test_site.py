@@ -166,11 +166,13 @@ def test_downloads_listing_and_store_files(site_materials: Path, tmp_path: Path)
     pdf = out.write_bytes("print/poster-a3-vi.pdf", b"%PDF-1.7 fake poster", "poster", lang="vi", format="A3")
     out.write_bytes("print/poster-a3-vi.png", b"\x89PNG fake", "preview", preview_of="print/poster-a3-vi.pdf")
     out.write_bytes("messages/sms-vi.txt", "Cài đặt".encode(), "message", lang="vi")
+    out.write_bytes("screens/vi/screen-tv.png", b"\x89PNG fake screen", "screen", lang="vi", format="screen-tv")
     out.write_bytes("stores/vnpt-ls-00001/banner.pdf", b"%PDF banner", "store-banner", store_id="VNPT-LS-00001")
     generated = generated_pages(project, "en", "en/", out.meta, out.root)
     downloads = generated.pages["downloads.md"]
     assert 'href="../../print/poster-a3-vi.pdf"' in downloads
     assert 'src="../../print/poster-a3-vi.png"' in downloads
+    assert 'src="../../screens/vi/screen-tv.png"' in downloads  # a screen image is its own preview
     assert hashlib.sha256(pdf.read_bytes()).hexdigest() in downloads and "A3" in downloads
     assert "messages/sms-vi.txt" in downloads and "banner.pdf" not in downloads  # per-store: not here
     district = next(v for k, v in generated.slots.items() if "huu-lung" in k)

@@ -63,8 +63,10 @@ def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path) -> list[Downloa
             continue
         data = (root / rel).read_bytes()
         fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
+        # A screen image is its own preview.
+        preview = previews.get(rel) or (rel if m["kind"] == "screen" and rel.endswith(".png") else None)
         result.append(Download(rel, m["kind"], m.get("lang"), fmt, len(data),
-                               hashlib.sha256(data).hexdigest(), previews.get(rel)))
+                               hashlib.sha256(data).hexdigest(), preview))
     return result
 
 
