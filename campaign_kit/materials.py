@@ -88,6 +88,9 @@ def load_project(root: Path) -> Project:
     effective = _effective(c, root / "campaign.yml", campaign_src, campaign, directives)
     if campaign is not None:
         _check_urls(c, root, campaign, campaign_src, directives)
+        if campaign.print_profile:
+            _check_profile(c, root, campaign.print_profile,
+                           campaign_src.line(("print_profile",)) if campaign_src else None)
         if provinces is not None and campaign.campaign.province not in {p.name for p in provinces}:
             c.add(root / "campaign.yml", campaign_src.line(("campaign", "province")) if campaign_src
                   else None, "campaign.province", "province not found in regions.yml")
@@ -289,6 +292,17 @@ def _check_urls(c: _Collector, root: Path, campaign: Campaign, campaign_src: Loc
         for url in _URL.findall(d.summary_md):
             if problem := url_problem(url, allowed):
                 c.add(path, None, "summary", problem)
+
+
+def _check_profile(c: _Collector, root: Path, name: str, line: int | None) -> None:
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        c.add(root / "campaign.yml", line, "print_profile", f"'{name}' is not a file under materials/")
+        return
+    header = path.read_bytes()[:40]
+    # ICC header: bytes 16-19 name the data colour space, 36-39 hold the 'acsp' signature.
+    if len(header) < 40 or header[36:40] != b"acsp" or header[16:20] != b"CMYK":
+        c.add(root / "campaign.yml", line, "print_profile", f"'{name}' is not a CMYK ICC profile")
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Mapping
 from urllib.parse import urlsplit
@@ -81,6 +82,9 @@ class Campaign(_Strict):
     colours: Colours
     settings: Mapping[str, Any] = Field(default_factory=dict)
     """Department defaults for settings no directive sets (a directive overrides them)."""
+    print_profile: str | None = None
+    """A CMYK ICC profile from the print shop (path under materials/): when given, every poster,
+    leaflet and standee also comes as a PDF/X-4 file with that output intent. RGB otherwise."""
 
     @field_validator("site_url")
     @classmethod
@@ -312,6 +316,12 @@ class Project:
     @property
     def settings(self) -> Settings:
         return self.effective.settings
+
+    @property
+    def print_profile(self) -> str | None:
+        """Absolute path of the print shop's CMYK ICC profile, if one was supplied."""
+        name = self.campaign.print_profile
+        return str(PurePath(self.root) / name) if name else None
 
     @property
     def languages(self) -> tuple[Language, ...]:

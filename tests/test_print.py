@@ -338,3 +338,49 @@ def test_store_pdfs_do_not_depend_on_what_the_cache_held(tmp_path: Path) -> None
     outputs(original, tmp_path / "history")  # the edit reverted, with the edited batch cached
     outputs(edited, tmp_path / "history")
     assert outputs(original, tmp_path / "history") == fresh
+
+
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian's libgs-common
+
+
+def test_pdfx4_variant_when_a_cmyk_profile_is_supplied(small_materials: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from pypdf import PdfReader
+
+    from campaign_kit.errors import ContentError
+    from campaign_kit.pipeline import Options, build
+
+    (small_materials / "print").mkdir()
+    shutil.copy(CMYK_PROFILE, small_materials / "print" / "shop.icc")
+    shutil.copy(CMYK_PROFILE.with_name("default_rgb.icc"), small_materials / "print" / "rgb.icc")
+    campaign = small_materials / "campaign.yml"
+    campaign.write_text(campaign.read_text(encoding="utf-8") + "\nprint_profile: print/rgb.icc\n",
+                        encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_project(small_materials)
+    assert [str(p).split(", ", 2)[-1] for p in info.value.problems] == [
+        "print_profile: 'print/rgb.icc' is not a CMYK ICC profile"]
+
+    campaign.write_text(campaign.read_text(encoding="utf-8").replace("print/rgb.icc", "print/shop.icc"),
+                        encoding="utf-8")
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        build(small_materials, out, Options(only=("print",), cache=tmp_path / f"cache-{name}"))
+        outputs.append(out)
+    rgb = outputs[0] / "downloads/print/vi/poster-a4.pdf"
+    pdfx = outputs[0] / "downloads/print/vi/poster-a4-pdfx4.pdf"
+    reader = PdfReader(pdfx)
+    intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFX" and intent["/DestOutputProfile"].get_object()["/N"] == 4
+    assert reader.pdf_header == "%PDF-1.6" and "/ID" in reader.trailer
+    rgb_page, pdfx_page = PdfReader(rgb).pages[0], reader.pages[0]
+    assert list(rgb_page.trimbox) == list(pdfx_page.trimbox)
+    assert list(rgb_page.bleedbox) == list(pdfx_page.bleedbox)
+    assert decode(pdfx) == decode(rgb) != []
+    manifest = json.loads((outputs[0] / "manifest.json").read_text(encoding="utf-8"))
+    variants = {f["path"]: f.get("variant") for f in manifest["files"] if f["kind"] == "poster"}
+    assert variants["downloads/print/vi/poster-a4-pdfx4.pdf"] == "pdf/x-4"
+    # Same input, same bytes: PDF/X's document id and dates are derived, not random or "now".
+    assert pdfx.read_bytes() == (outputs[1] / "downloads/print/vi/poster-a4-pdfx4.pdf").read_bytes()

@@ -84,11 +84,12 @@ class Renderer:
     def html(self, template: str, context: Mapping[str, Any]) -> str:
         return self._env.get_template(template).render(**context)
 
-    def pdf(self, html: str, what: str) -> bytes:
-        """Render one HTML document; any WeasyPrint warning fails the build, naming `what`."""
-        return self.document(html, what)[1]
+    def pdf(self, html: str, what: str, variant: str | None = None) -> bytes:
+        """Render one HTML document; any WeasyPrint warning fails the build, naming `what`.
+        `variant`: a WeasyPrint PDF variant such as "pdf/x-4"."""
+        return self.document(html, what, variant)[1]
 
-    def document(self, html: str, what: str) -> tuple[Any, bytes]:
+    def document(self, html: str, what: str, variant: str | None = None) -> tuple[Any, bytes]:
         """The laid-out WeasyPrint document (its boxes can be read) and its PDF."""
         from weasyprint import HTML
 
@@ -98,13 +99,34 @@ class Renderer:
         try:
             doc = HTML(string=html, base_url=str(self.root)).render(
                 stylesheets=[self._css], font_config=self._font_config)
-            data = doc.write_pdf(finisher=_full_bleed_box)
+            data = doc.write_pdf(finisher=_full_bleed_box, pdf_variant=variant)
         finally:
             logger.removeHandler(catcher)
         if catcher.messages:
             raise BuildError(f"{what}: WeasyPrint: {'; '.join(catcher.messages[:3])}")
         assert isinstance(data, bytes)
-        return doc, data
+        return doc, _stable_id(data) if variant else data
+
+
+_PDF_ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(([0-9a-f]{32})\)\]")
+_XMP_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
+def _stable_id(pdf: bytes) -> bytes:
+    """PDF/X needs a file /ID and an XMP DocumentID; WeasyPrint makes the latter a random UUID
+    (and the /ID hashes it). Replace both in place (same lengths, offsets unchanged) with a hash
+    of the rest of the file, so the same input gives the same bytes."""
+    spans = [m.span() for m in (*_XMP_ID.finditer(pdf), *_PDF_ID.finditer(pdf))]
+    if not spans:
+        return pdf
+    rest, last = bytearray(), 0
+    for start, end in sorted(spans):
+        rest += pdf[last:start]
+        last = end
+    digest = hashlib.md5(bytes(rest + pdf[last:])).hexdigest()
+    uuid = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}".encode()
+    pdf = _XMP_ID.sub(b"xmp.did:" + uuid, pdf)
+    return _PDF_ID.sub(b"/ID [(" + digest.encode() + b") (" + digest.encode() + b")]", pdf)
 
 
 _SHARED: dict[Path, Renderer] = {}

@@ -9,12 +9,18 @@ shapes them, and are linked into the output: a rebuild with nothing changed rend
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from .. import __version__
+from ..errors import BuildError
 from ..model import Format, Project
 from ..pipeline import BuildContext
 from ..printing.checks import check_glyphs, check_qr_pdf, check_text_inside, strings
@@ -37,18 +43,21 @@ def run(ctx: BuildContext) -> None:
     project = ctx.project
     renderer = shared_renderer()
     directive = project.effective.directive_for("print")
-    items = [_general_item(ctx, renderer, name, fmt, lang.code)
+    variants: tuple[str | None, ...] = (None, PDFX) if project.print_profile else (None,)
+    items = [_general_item(ctx, renderer, name, fmt, lang.code, variant)
              for name, fmt in sorted(project.formats.items()) if fmt.kind in GENERAL_KINDS
-             for lang in project.languages]
-    todo = [item for item in items if not (item.pdf_file.exists() and item.png_file.exists())]
+             for lang in project.languages for variant in variants]
+    todo = [item for item in items
+            if not (item.pdf_file.exists() and (item.variant or item.png_file.exists()))]
     log.info("print: general items: %d rendered, %d reused", len(todo), len(items) - len(todo))
     for _ in ctx.progress(parallel_map(render_general, todo, ctx.options.jobs),
                           "print: posters, leaflets, standees", total=len(todo)):
         pass
     for item in items:
         ctx.out.link(item.rel, item.pdf_file, item.kind, lang=item.lang, format=item.format_name,
-                     directive=directive.reference if directive else None)
-        ctx.out.link(preview_rel(item.rel), item.png_file, "preview", preview_of=item.rel)
+                     directive=directive.reference if directive else None, variant=item.variant)
+        if item.variant is None:
+            ctx.out.link(preview_rel(item.rel), item.png_file, "preview", preview_of=item.rel)
     if project.settings.support_points and project.stores:
         _store_items(ctx)
 
@@ -65,6 +74,8 @@ class GeneralItem:
     pages: int
     qr: QrPayload
     qr_symbol_mm: float
+    variant: str | None
+    """None for the RGB file; "pdf/x-4" for the print shop's CMYK output intent."""
     pdf_file: Path
     png_file: Path
     """Where the checked PDF and its preview go in the cache (their name is the content key)."""
@@ -87,10 +98,14 @@ def type_scale(fmt: Format) -> float:
     return min(fmt.width_mm / 210, fmt.height_mm / 297)
 
 
-def _general_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, lang: str) -> GeneralItem:
+PDFX = "pdf/x-4"
+
+
+def _general_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, lang: str,
+                  variant: str | None = None) -> GeneralItem:
     project = ctx.project
     directive = project.effective.directive_for("print")
-    rel = f"downloads/print/{lang}/{name}.pdf"
+    rel = f"downloads/print/{lang}/{name}{'-pdfx4' if variant else ''}.pdf"
     qr = draw(project.go_url(), min_symbol_mm(fmt.viewing_distance_m), QR_ERROR[fmt.kind])
     context = {
         "title": f"{fmt.title} ({lang})", "fmt": fmt, "lang": lang, "t": texts(project, lang),
@@ -100,25 +115,40 @@ def _general_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format,
         "department": project.campaign.campaign.department,
         "colours": project.campaign.colours, "page_background": project.campaign.colours.background,
         "font_family": renderer.fonts.css_family(lang), "type_scale": type_scale(fmt), "qr": qr,
+        "output_intent": _output_intent(project, directive) if variant else None,
     }
     check_glyphs(renderer.fonts, lang, strings(context), rel)
     html = renderer.html(fmt.template, context)
-    key = content_key(__version__, renderer.digest, renderer.fonts.digest([lang]), html)
+    profile = Path(project.print_profile).read_bytes() if variant and project.print_profile else b""
+    key = content_key(__version__, renderer.digest, renderer.fonts.digest([lang]), html, variant or "",
+                      hashlib.sha256(profile).hexdigest())
     pdf_file = cached_file(ctx.cache, "print-general", key, ".pdf")
     return GeneralItem(rel=rel, kind=fmt.kind, lang=lang, format_name=name, html=html,
                        pages=PAGES[fmt.kind], qr=qr.payload, qr_symbol_mm=qr.symbol_mm,
-                       pdf_file=pdf_file, png_file=pdf_file.with_suffix(".png"))
+                       variant=variant, pdf_file=pdf_file, png_file=pdf_file.with_suffix(".png"))
+
+
+def _output_intent(project: Project, directive: Any) -> dict[str, Markup]:
+    """The PDF/X-4 head: the CMYK profile as WeasyPrint's `device-cmyk` output intent, and fixed
+    document dates (the directive's), since PDF/X requires dates and outputs must not vary."""
+    assert project.print_profile
+    url = Path(project.print_profile).resolve().as_uri()
+    if not re.fullmatch(r"file:///[A-Za-z0-9_.~%/-]+", url):
+        raise BuildError(f"print_profile: unusual characters in its path: {url}")
+    day = (directive.date if directive else dt.date(2020, 1, 1)).isoformat()
+    return {"profile_url": Markup(url), "date": Markup(f"{day}T00:00:00+07:00")}
 
 
 def render_general(item: GeneralItem) -> str:
     """Render and check one general item into the cache (runs in a worker process)."""
-    pdf = shared_renderer().pdf(item.html, item.rel)
+    pdf = shared_renderer().pdf(item.html, item.rel, item.variant)
     require_pages(pdf, item.pages, item.rel)
     # The code is on the front and, on a leaflet, on the back too.
     names = [f"{item.rel} page {i + 1}" for i in range(item.pages)]
     check_qr_pdf(pdf, [(item.qr, item.qr_symbol_mm)] * item.pages, names)
     check_text_inside(pdf, 0, names)
-    store_in_cache(item.png_file, preview(pdf))
+    if item.variant is None:
+        store_in_cache(item.png_file, preview(pdf))
     store_in_cache(item.pdf_file, pdf)
     return item.rel
 
