@@ -186,6 +186,12 @@ def test_store_ids_that_collide_as_links(materials: Path) -> None:
         "as the store at materials/stores/list.csv, row 2"]
 
 
+def _line_of(path: Path, start: str) -> int:
+    """The 1-based number of the first line starting with `start` (the line a message must name)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.strip().startswith(start))
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
@@ -198,7 +204,8 @@ def test_url_must_be_https_on_an_allowed_domain(materials: Path) -> None:
     _edit(materials / "directives" / "2020-08-stttt-bctt-long-an.md",
           "install_url: https://go.zalo.me/bluezone", "install_url: https://bluezone-app.example.com/x")
     assert problems(materials) == [
-        "materials/campaign.yml, line 12, site_url: 'http://bluezone.langson.gov.vn/' must use https",
+        f"materials/campaign.yml, line {_line_of(materials / 'campaign.yml', 'site_url:')}, site_url: "
+        "'http://bluezone.langson.gov.vn/' must use https",
         "materials/directives/2020-08-stttt-bctt-long-an.md, line 9, settings.install_url: "
         "'https://bluezone-app.example.com/x': domain 'bluezone-app.example.com' is not in "
         "allowed_domains of campaign.yml",
@@ -231,8 +238,9 @@ def test_unknown_setting_names_the_line(materials: Path) -> None:
 
 def test_setting_value_checked_against_its_type(materials: Path) -> None:
     _edit(materials / "campaign.yml", "sms_segment_budget: 2 ", "sms_segment_budget: 40 ")
+    line = _line_of(materials / "campaign.yml", "sms_segment_budget:")
     assert problems(materials) == [
-        "materials/campaign.yml, line 84, settings.sms_segment_budget: "
+        f"materials/campaign.yml, line {line}, settings.sms_segment_budget: "
         "Input should be less than or equal to 10"]
 
 
