@@ -10,7 +10,6 @@ and a vector QR code: no layout engine runs per store.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -48,9 +47,6 @@ class Slot:
         return (self.x >= x0 - eps and self.y >= y0 - eps and self.x + self.width <= x1 + eps
                 and self.y + self.height <= y1 + eps)
 
-    def spec(self) -> str:
-        return repr(self)
-
 
 class SlotOverflow(Exception):
     """A store's text does not fit its slot at the size it was planned for."""
@@ -66,14 +62,6 @@ class StoreLayout:
 
     background: Background
     slots: Mapping[str, Slot]
-
-    @property
-    def key(self) -> str:
-        """Changes whenever anything but the store's own values would change the output."""
-        h = hashlib.sha256(self.background.digest.encode())
-        for name in sorted(self.slots):
-            h.update(self.slots[name].spec().encode())
-        return h.hexdigest()
 
     def render(self, texts: Mapping[str, tuple[str, float]], qr_url: str, qr_size: float,
                qr_error: str = "m") -> tuple[bytes, QrDrawing]:
