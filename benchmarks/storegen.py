@@ -37,6 +37,9 @@ from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Sequence
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also run as a script
+from campaign_kit.stores import normalise_phone  # noqa: E402
+
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl import Workbook
 
@@ -455,14 +458,9 @@ def _format_mobile(digits: str, style: int) -> str:
 
 
 def is_valid_phone(phone: str) -> bool:
-    """True for an 11-digit 02x landline or a 10-digit 03/05/07/08/09 mobile number."""
-    if not re.fullmatch(r"[0-9 .()+-]+", phone):
-        return False
-    digits = re.sub(r"\D", "", phone)
-    return bool(re.fullmatch(r"02\d{9}", digits) or re.fullmatch(r"0[35789]\d{8}", digits))
+    """A phone number the pipeline's loader accepts (its own rule, not a copy of it)."""
+    return bool(normalise_phone(phone))
 
-
-# --------------------------------------------------------------------------- writing
 
 def header_labels(headers: HeaderStyle) -> list[str]:
     """Column labels for the canonical column order in the given header style."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 
 @dataclass(frozen=True, order=True)
@@ -56,3 +58,22 @@ def rel(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve().parent).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@contextmanager
+def logged_warnings(logger: str) -> Iterator[list[str]]:
+    """Collect what a library logs at WARNING or above (WeasyPrint, mkdocs) while the block runs:
+    the caller decides whether that fails the build."""
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = _Collect(logging.WARNING)
+    target = logging.getLogger(logger)
+    target.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        target.removeHandler(handler)

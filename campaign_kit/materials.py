@@ -77,7 +77,8 @@ def load_project(root: Path) -> Project:
     campaign = c.model(Campaign, root / "campaign.yml", campaign_src) if campaign_src else None
     provinces = _load_provinces(c, root / "regions.yml")
     formats = _load_formats(c, root / "formats.yml")
-    directives = _load_directives(c, root / "directives")
+    directives = _load_directives(c, root / "directives",
+                                  campaign.allowed_domains if campaign else None)
     texts = _load_texts(c, root / "text", campaign)
     stores = []
     if campaign is not None and provinces is not None:
@@ -87,7 +88,7 @@ def load_project(root: Path) -> Project:
         stores = validate_stores(raw, campaign.carriers, provinces, c.problems)
     effective = _effective(c, root / "campaign.yml", campaign_src, campaign, directives)
     if campaign is not None:
-        _check_urls(c, root, campaign, campaign_src, directives)
+        _check_urls(c, root, campaign, campaign_src)
         if campaign.print_profile:
             _check_profile(c, root, campaign.print_profile,
                            campaign_src.line(("print_profile",)) if campaign_src else None)
@@ -147,7 +148,9 @@ def _load_formats(c: _Collector, path: Path) -> dict[str, Format] | None:
     return formats
 
 
-def _load_directives(c: _Collector, folder: Path) -> list[Directive]:
+def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | None) -> list[Directive]:
+    """Every directive file; `allowed`: the domains URLs may use (None: campaign.yml is broken,
+    so URLs are not checked this pass)."""
     directives = []
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
     if not files:
@@ -169,6 +172,15 @@ def _load_directives(c: _Collector, folder: Path) -> list[Directive]:
         if front is None:
             continue
         _check_setting_values(c, path, src, front.settings)
+        summary = nfc(text[match.end():])
+        if allowed is not None:
+            for name, value in front.settings.items():
+                for url in _URL.findall(str(value)):
+                    if problem := url_problem(url, allowed):
+                        c.add(path, src.line(("settings", name)), f"settings.{name}", problem)
+            for url in _URL.findall(summary):
+                if problem := url_problem(url, allowed):
+                    c.add(path, None, "summary", problem)
         if front.number in numbers:
             c.add(path, src.line(("number",)), "number",
                   f"directive {front.number} is already in {numbers[front.number]}")
@@ -177,7 +189,7 @@ def _load_directives(c: _Collector, folder: Path) -> list[Directive]:
             dt.date.fromisoformat(front.date + "-01"), False)
         directives.append(Directive(
             number=front.number, date=date, day_known=day_known, issuer=front.issuer,
-            title=front.title, in_force=front.in_force, summary_md=nfc(text[match.end():]),
+            title=front.title, in_force=front.in_force, summary_md=summary,
             settings=dict(front.settings), file=c.name(path), source=front.source))
     return directives
 
@@ -271,8 +283,7 @@ def _load_texts(c: _Collector, folder: Path, campaign: Campaign | None) -> Texts
     return Texts(by_lang=by_lang, default_lang=codes[0], missing=missing)
 
 
-def _check_urls(c: _Collector, root: Path, campaign: Campaign, campaign_src: Located | None,
-                directives: list[Directive]) -> None:
+def _check_urls(c: _Collector, root: Path, campaign: Campaign, campaign_src: Located | None) -> None:
     allowed = campaign.allowed_domains
     problem = url_problem(campaign.site_url, allowed)
     if problem and campaign_src:
@@ -281,17 +292,6 @@ def _check_urls(c: _Collector, root: Path, campaign: Campaign, campaign_src: Loc
         for url in _URL.findall(str(value)):
             if (problem := url_problem(url, allowed)) and campaign_src:
                 c.add(root / "campaign.yml", campaign_src.line(("settings", name)), f"settings.{name}", problem)
-    for d in directives:
-        path = root.parent / d.file
-        front = _FRONT.match(path.read_text(encoding="utf-8-sig"))
-        src = parse_yaml(front.group(1), 2) if front else Located({})
-        for name, value in d.settings.items():
-            for url in _URL.findall(str(value)):
-                if problem := url_problem(url, allowed):
-                    c.add(path, src.line(("settings", name)), f"settings.{name}", problem)
-        for url in _URL.findall(d.summary_md):
-            if problem := url_problem(url, allowed):
-                c.add(path, None, "summary", problem)
 
 
 def _check_profile(c: _Collector, root: Path, name: str, line: int | None) -> None:

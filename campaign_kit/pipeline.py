@@ -125,7 +125,7 @@ def _run_stage(ctx: BuildContext, name: str) -> None:
     started = time.perf_counter()
     ctx.out.stage = name
     before = set(ctx.out.files())
-    module: Any = importlib.import_module(f".stages.{STAGES[name]}", __package__)
+    module: Stage = importlib.import_module(f".stages.{STAGES[name]}", __package__)  # type: ignore[assignment]
     module.run(ctx)
     # Files a stage wrote without describing them (site assets, ...) still belong to it.
     for rel in set(ctx.out.files()) - before:

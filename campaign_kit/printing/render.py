@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import multiprocessing
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +18,7 @@ import pypdfium2 as pdfium
 from markupsafe import Markup
 from PIL import Image
 
-from ..errors import BuildError
+from ..errors import BuildError, logged_warnings
 from .fonts import FontTable, load_font_table
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "print"
@@ -45,17 +44,6 @@ def css_value(value: object) -> Markup:
     if not _CSS_SAFE.match(text):
         raise BuildError(f"refusing to put {text!r} into a stylesheet")
     return Markup(text)
-
-
-class _WarningCatcher(logging.Handler):
-    """WeasyPrint logs what it could not do (a missing font, an image it could not load)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 @dataclass
@@ -93,17 +81,12 @@ class Renderer:
         """The laid-out WeasyPrint document (its boxes can be read) and its PDF."""
         from weasyprint import HTML
 
-        catcher = _WarningCatcher()
-        logger = logging.getLogger("weasyprint")
-        logger.addHandler(catcher)
-        try:
+        with logged_warnings("weasyprint") as warnings:  # what it could not do (a font, an image)
             doc = HTML(string=html, base_url=str(self.root)).render(
                 stylesheets=[self._css], font_config=self._font_config)
             data = doc.write_pdf(finisher=_full_bleed_box, pdf_variant=variant)
-        finally:
-            logger.removeHandler(catcher)
-        if catcher.messages:
-            raise BuildError(f"{what}: WeasyPrint: {'; '.join(catcher.messages[:3])}")
+        if warnings:
+            raise BuildError(f"{what}: WeasyPrint: {'; '.join(warnings[:3])}")
         assert isinstance(data, bytes)
         return doc, _stable_id(data) if variant else data
 

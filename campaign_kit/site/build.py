@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from typing import Iterator
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
+from ..errors import logged_warnings
 from ..model import Project
 from . import fonts
 from .config import LangBuild, needs_language_partial, write_config
@@ -43,15 +43,6 @@ def prepare(build: LangBuild, project: Project, pages: dict[str, str]) -> None:
         target.write_text(text, encoding="utf-8")
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 @contextmanager
 def _source_date(epoch: int) -> Iterator[None]:
     """mkdocs dates sitemap.xml(.gz) from SOURCE_DATE_EPOCH: pin it to the newest directive."""
@@ -69,16 +60,10 @@ def _source_date(epoch: int) -> Iterator[None]:
 def run_mkdocs(build: LangBuild, project: Project, site_name: str, nav: list[str], epoch: int) -> list[str]:
     """Build; returns mkdocs' warnings (the stage passes them on to `ctx.warn`)."""
     config_file = write_config(BASE_CONFIG, build, project, site_name, nav)
-    handler = _Collect()
-    mk_log = logging.getLogger("mkdocs")
-    mk_log.addHandler(handler)
-    try:
-        with _source_date(epoch):
-            config = load_config(config_file=str(config_file))
-            mkdocs_build(config)
-    finally:
-        mk_log.removeHandler(handler)
-    return handler.messages
+    with logged_warnings("mkdocs") as warnings, _source_date(epoch):
+        config = load_config(config_file=str(config_file))
+        mkdocs_build(config)
+    return warnings
 
 
 def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = None) -> set[str]:
