@@ -46,6 +46,17 @@ def with_qrcode(url: str) -> tuple[str, int, str]:
     return svg, qr.version, "M"
 
 
+def with_zxing(url: str) -> tuple[str, int, str]:
+    code = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    modules = code.to_image(scale=1, add_quiet_zones=False).shape[0]
+    return code.to_svg(add_quiet_zones=True), (modules - 17) // 4, "M"
+
+
+def raster_zxing(url: str) -> Image.Image:
+    image = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(scale=4)
+    return Image.frombytes("L", image.shape[::-1], bytes(memoryview(image)))
+
+
 def raster_segno(url: str) -> Image.Image:
     code = segno.make_qr(url, error="m", boost_error=True)
     out = io.BytesIO()
@@ -77,7 +88,8 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     data = urls(n)
     rows = [measure("segno", with_segno, raster_segno, data),
-            measure("qrcode", with_qrcode, raster_qrcode, data)]
+            measure("qrcode", with_qrcode, raster_qrcode, data),
+            measure("zxing-cpp", with_zxing, raster_zxing, data)]
     cols = list(rows[0])
     print(f"N = {n} URLs like {data[0]}")
     print(" | ".join(f"{c:>12}" for c in cols))

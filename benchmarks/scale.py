@@ -91,12 +91,12 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run_build(materials: Path, out: Path, jobs: int) -> dict[str, float]:
+def run_build(materials: Path, out: Path, jobs: int, *extra: str) -> dict[str, float]:
     """One `build_posters.py build` in a child process: wall time, stage times, peak memory."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "build_posters.py"), "build", "--materials", str(materials),
-         "--out", str(out), "--jobs", str(jobs)],
+         "--out", str(out), "--jobs", str(jobs), *extra],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     memory = TreeMemory(process.pid)
     log, _ = process.communicate()
@@ -114,6 +114,11 @@ def run_build(materials: Path, out: Path, jobs: int) -> dict[str, float]:
     if match:
         figures["print_rendered"] = float(match.group(1))
     return figures
+
+
+def _stages(figures: dict[str, float]) -> str:
+    return "stages: " + ", ".join(f"{k.removeprefix('stage_')} {v:.1f} s" for k, v in figures.items()
+                                  if k.startswith("stage_"))
 
 
 def naive_ms_per_page(materials: Path, sample: int) -> float:
@@ -182,14 +187,19 @@ def main() -> None:
               f"{naive / (per_page * args.jobs):.1f}x per core)")
 
         noop = run_build(materials, out, args.jobs)
-        print(f"no-op rebuild: {noop['wall']:.1f} s wall, store items rendered {noop.get('rendered', 0):.0f}")
+        print(f"no-op rebuild: {noop['wall']:.1f} s wall (inputs unchanged: the output is kept)")
+        forced = run_build(materials, out, args.jobs, "--force")
+        print(f"no-op rebuild with --force (every stage runs, from its cache): {forced['wall']:.1f} s wall, "
+              f"store items rendered {forced.get('rendered', 0):.0f}; {_stages(forced)}")
         edit_one_store(materials)
         one = run_build(materials, out, args.jobs)
-        print(f"one store edited: {one['wall']:.1f} s wall, store items rendered {one.get('rendered', 0):.0f}")
+        print(f"one store edited: {one['wall']:.1f} s wall, store items rendered {one.get('rendered', 0):.0f}; "
+              f"{_stages(one)}")
         add_site_only_directive(materials)
         site = run_build(materials, out, args.jobs)
         print(f"directive changing only site text: {site['wall']:.1f} s wall, store items rendered "
-              f"{site.get('rendered', 0):.0f}, general PDFs rendered {site.get('print_rendered', 0):.0f}")
+              f"{site.get('rendered', 0):.0f}, general PDFs rendered {site.get('print_rendered', 0):.0f}; "
+              f"{_stages(site)}")
     finally:
         if args.keep:
             print(f"kept {work}")

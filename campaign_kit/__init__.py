@@ -1,4 +1,4 @@
 """Campaign materials pipeline: official content in, guide site, print files and kit out."""
 
-# Part of every cache key: bump when a code change alters any output.
+# The release. Cache keys use `cache.code_version()`, a digest of the source itself.
 __version__ = "0.1.0"

@@ -47,10 +47,10 @@ def _build(args: argparse.Namespace) -> int:
     only = tuple(s.strip() for s in args.only.split(",") if s.strip()) if args.only else ()
     options = Options(jobs=args.jobs, strict=args.strict, only=only,
                       cache=Path(args.cache) if args.cache else None,
-                      progress=progress_default() and not args.verbose)
+                      progress=progress_default() and not args.verbose, force=args.force)
     report = build(Path(args.materials), Path(args.out), options)
-    log.info("built %d files into %s in %.1f s%s", report.files, args.out, report.seconds,
-             f" ({len(report.warnings)} warning(s))" if report.warnings else "")
+    log.info("%s %d files into %s in %.1f s%s", "kept" if report.up_to_date else "built", report.files,
+             args.out, report.seconds, f" ({len(report.warnings)} warning(s))" if report.warnings else "")
     return 0
 
 
@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
         p.add_argument("--strict", action="store_true", help="fail on warnings (missing translations, ...)")
         p.add_argument("--cache", help="render cache folder (default: <out>.cache)")
+        p.add_argument("--force", action="store_true",
+                       help="run every stage even if nothing changed since the last build")
 
     p = sub.add_parser("check", help="validate materials/ and list every problem")
     common(p)

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence, TypeVar
 
+from . import freshness
+from .cache import code_version, content_key, remember_stage, replay_stage
 from .errors import BuildError
 from .materials import load_project
 from .model import Project
-from .output import Output, read_manifest, staging_dir, swap_in
+from .output import Output, manifest_hashes, read_manifest, staging_dir, swap_in
 
 log = logging.getLogger("campaign_kit")
 T = TypeVar("T")
@@ -44,6 +46,8 @@ class Options:
     """Run only these stages; the other stages' files are carried over from the last output."""
     cache: Path | None = None
     progress: bool = False
+    force: bool = False
+    """Run every stage even when nothing changed since the last build."""
 
 
 @dataclass
@@ -57,6 +61,8 @@ class BuildContext:
     """The last good output's manifest (None on a first build)."""
     previous_root: Path
     cache: Path
+    inputs: dict[str, str] = field(default_factory=dict)
+    """sha256 of each file of materials/, by its path there."""
     warnings: list[str] = field(default_factory=list)
 
     def warn(self, message: str) -> None:
@@ -81,11 +87,17 @@ class Stage(Protocol):
     def run(self, ctx: BuildContext) -> None: ...
 
 
+STORE_LISTS = "stores/"
+"""Where the store lists are in materials/: stages that set `READS_STORES = False` ignore them."""
+
+
 @dataclass(frozen=True)
 class BuildReport:
     files: int
     seconds: float
     warnings: tuple[str, ...]
+    up_to_date: bool = False
+    """Nothing changed since the last build: the output was left as it was."""
 
 
 def build(materials: Path, out: Path, options: Options = Options()) -> BuildReport:
@@ -96,10 +108,21 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     out = out.resolve()
     cache = (options.cache or out.with_name(out.name + ".cache")).resolve()
     cache.mkdir(parents=True, exist_ok=True)
+    inputs = freshness.material_hashes(materials)
+    key = freshness.fingerprint(inputs, (options.strict, options.only),
+                                (project.print_profile,) if project.print_profile else ())
+    if not options.force and (last := freshness.up_to_date(out, cache, key)) is not None:
+        log.info("nothing changed since the last build: %s is up to date", out)
+        return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
+                           up_to_date=True)
+    freshness.forget(cache)
     staging = staging_dir(out)
     try:
-        ctx = BuildContext(project=project, out=Output(staging), options=options,
-                           previous=read_manifest(out), previous_root=out, cache=cache)
+        previous = read_manifest(out)
+        ctx = BuildContext(project=project, out=Output(staging, previous=manifest_hashes(previous),
+                                                       previous_root=out),
+                           options=options, previous=previous, previous_root=out, cache=cache,
+                           inputs=inputs)
         _carry_over(ctx, skip=stages)
         for name in stages:
             _run_stage(ctx, name)
@@ -110,6 +133,7 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    freshness.record(out, cache, key, tuple(ctx.warnings))
     return BuildReport(files=len(manifest["files"]), seconds=time.perf_counter() - started,
                        warnings=tuple(ctx.warnings))
 
@@ -124,13 +148,28 @@ def _selected(only: Sequence[str]) -> list[str]:
 def _run_stage(ctx: BuildContext, name: str) -> None:
     started = time.perf_counter()
     ctx.out.stage = name
-    before = set(ctx.out.files())
+    before = set(ctx.out.written)
     module: Stage = importlib.import_module(f".stages.{STAGES[name]}", __package__)  # type: ignore[assignment]
+    memo = None
+    if getattr(module, "READS_STORES", True) is False:
+        # Made from materials (store lists aside), templates and code only: the same inputs as
+        # last time give the same files, linked from the cache without running the stage.
+        memo = content_key(code_version(), name, *freshness.templates_digest(), *freshness.fonts_digest(), *(
+            f"{k}\0{v}" for k, v in sorted(ctx.inputs.items()) if not k.startswith(STORE_LISTS)))
+        replayed = replay_stage(ctx.cache, ctx.out, name, memo)
+        if replayed is not None:
+            for message in replayed:
+                ctx.warn(message)
+            log.info("stage %s: %.1f s (nothing changed)", name, time.perf_counter() - started)
+            return
+    warned = len(ctx.warnings)
     module.run(ctx)
     # Files a stage wrote without describing them (site assets, ...) still belong to it.
-    for rel in set(ctx.out.files()) - before:
+    for rel in sorted(ctx.out.written - before):
         if rel not in ctx.out.meta:
             ctx.out.describe(rel, "page" if rel.endswith(".html") else "asset")
+    if memo:
+        remember_stage(ctx.cache, ctx.out, name, memo, sorted(ctx.out.written - before), ctx.warnings[warned:])
     log.info("stage %s: %.1f s", name, time.perf_counter() - started)
 
 

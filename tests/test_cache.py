@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,9 @@ def test_cache_rerenders_what_a_change_touches(small_materials: Path, tmp_path: 
     build(small_materials, out, options)
     assert _rendered(caplog) == (4, 20)  # 2 stores x (banner, card); 5 formats x 4 languages
 
-    build(small_materials, out, options)
-    assert _rendered(caplog) == (0, 0)  # nothing changed
+    assert build(small_materials, out, options).up_to_date  # nothing changed: no stage runs
+    build(small_materials, out, replace(options, force=True))
+    assert _rendered(caplog) == (0, 0)  # and made to run, the stages render nothing
 
     _directive(small_materials, "2021-03-01-site.md")  # a summary for the site, no settings
     build(small_materials, out, options)
@@ -53,3 +55,75 @@ def test_cache_rerenders_what_a_change_touches(small_materials: Path, tmp_path: 
                       encoding="utf-8")
     build(small_materials, out, options)
     assert not list((out / "downloads" / "stores" / "viettelpost").rglob("*.pdf"))  # deleted store
+
+
+def test_up_to_date_only_while_inputs_and_output_are_as_built(small_materials: Path, tmp_path: Path) -> None:
+    out, options = tmp_path / "site", Options(only=("messages",), cache=tmp_path / "cache")
+    assert not build(small_materials, out, options).up_to_date
+    assert build(small_materials, out, options).up_to_date
+
+    stores = small_materials / "stores" / "few.csv"  # any input file, even one this stage ignores
+    stores.write_text(stores.read_text(encoding="utf-8").replace("Số 12", "Số 14"), encoding="utf-8")
+    assert not build(small_materials, out, options).up_to_date
+    assert build(small_materials, out, options).up_to_date
+
+    assert not build(small_materials, out, replace(options, strict=True)).up_to_date  # other options
+
+    message = next((out / "downloads").rglob("*.txt"))
+    message.unlink()  # the output lost a file: build it again
+    assert not build(small_materials, out, replace(options, strict=True)).up_to_date
+    assert message.is_file()
+
+    (tmp_path / "cache" / "last-build.json").unlink()  # no record (a build that failed): build
+    assert not build(small_materials, out, replace(options, strict=True)).up_to_date
+
+
+def test_fingerprint_covers_code_templates_and_fonts(small_materials: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    from campaign_kit import cache, freshness
+
+    key = freshness.fingerprint(small_materials, ())
+    assert freshness.fingerprint(small_materials, ()) == key
+    assert freshness.fingerprint(small_materials, ("strict",)) != key
+    monkeypatch.setattr(cache, "code_version", lambda: "another version of the code")
+    monkeypatch.setattr(freshness, "code_version", cache.code_version)
+    assert freshness.fingerprint(small_materials, ()) != key
+    monkeypatch.undo()
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    monkeypatch.setattr(freshness, "FONT_DIRS", (fonts,))
+    freshness.fonts_digest.cache_clear()
+    without = freshness.fingerprint(small_materials, ())
+    (fonts / "NotoSans-Regular.ttf").write_bytes(b"a font")
+    freshness.fonts_digest.cache_clear()
+    assert freshness.fingerprint(small_materials, ()) != without
+    templates = tmp_path / "repo"
+    (templates / "templates").mkdir(parents=True)
+    monkeypatch.setattr(freshness, "REPO", templates)
+    before = freshness.fingerprint(small_materials, ())
+    (templates / "templates" / "poster.html.j2").write_text("<p>changed</p>", encoding="utf-8")
+    assert freshness.fingerprint(small_materials, ()) != before
+    monkeypatch.undo()
+    freshness.fonts_digest.cache_clear()  # the machine's fonts again, for the tests after this one
+
+
+def test_stages_that_read_no_store_are_replayed(small_materials: Path, tmp_path: Path,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="campaign_kit")
+    out, options = tmp_path / "site", Options(only=("messages", "forms"), cache=tmp_path / "cache")
+    first = build(small_materials, out, options)
+    manifest = (out / "manifest.json").read_bytes()
+    stores = small_materials / "stores" / "few.csv"  # not read by these stages
+    stores.write_text(stores.read_text(encoding="utf-8").replace("Số 12", "Số 14"), encoding="utf-8")
+    caplog.clear()
+    second = build(small_materials, out, options)
+    assert not second.up_to_date
+    log = "\n".join(r.getMessage() for r in caplog.records)
+    assert "stage messages" in log and "stage forms" in log and log.count("(nothing changed)") == 2
+    assert (out / "manifest.json").read_bytes() == manifest and second.warnings == first.warnings
+
+    _directive(small_materials, "2021-03-01-hotline.md", "settings:\n  hotline: \"1800 1234\"\n")
+    caplog.clear()
+    build(small_materials, out, options)
+    assert "(nothing changed)" not in "\n".join(r.getMessage() for r in caplog.records)
+    assert "1800 1234" in (out / "downloads" / "messages" / "vi" / "loudspeaker.txt").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ stores, and it needs no layout pass.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .fonts import advance_table
@@ -42,6 +43,7 @@ def text_width_mm(text: str, font_file: str, size_pt: float) -> float:
     return _units(text, font_file) * size_pt / PT_PER_MM
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: Vietnamese is written in syllables
 def _units(text: str, font_file: str) -> float:
     """Advance width of `text` in ems (no kerning)."""
     advances, upem = advance_table(font_file)
@@ -70,6 +72,7 @@ def count_lines(text: str, font_file: str, size_pt: float, width_mm: float) -> i
                         size_pt, width_mm)
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def fit_text(text: str, font_file: str, width_mm: float, rule: FitRule) -> Fit | None:
     """The font size and line count for `text` in a box `width_mm` wide, or None if it cannot fit."""
     # Word widths are measured once, in ems: each size tried only scales them.

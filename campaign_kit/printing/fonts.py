@@ -39,7 +39,7 @@ class FontTable:
         """Characters of `texts` that no font of the language's stack has a glyph for.
 
         Every weight is checked on its own: bold text must not fall back to another font."""
-        wanted = {ord(ch) for text in texts for ch in text} - _IGNORABLE
+        wanted = set(map(ord, set().union(*texts))) - _IGNORABLE  # at C speed: 80,000 texts
         wanted = {cp for cp in wanted if cp > 0x20}
         missing: set[int] = set()
         for weight in range(max(len(self.families[n]) for n in self.stack(lang))):

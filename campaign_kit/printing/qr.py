@@ -62,13 +62,23 @@ def draw(url: str, min_symbol_mm: float, error: ErrorLevel = "M",
 
     The module size is rounded up to a tenth of a millimetre so modules fall on a clean grid."""
     info, code = payload(url, error)
-    module_mm = math.ceil(min_symbol_mm / info.modules * 10) / 10
+    module_mm = module_size_mm(info.modules, min_symbol_mm)
     out = io.BytesIO()
     code.save(out, kind="svg", border=QUIET_ZONE, scale=1, dark=dark, light="#ffffff",
               xmldecl=False, svgns=True, nl=False, omitsize=True)
     uri = "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
     return QrDrawing(payload=info, size_mm=round(module_mm * info.modules_with_quiet_zone, 2),
                      symbol_mm=round(module_mm * info.modules, 2), data_uri=uri)
+
+
+def module_size_mm(modules: int, min_symbol_mm: float) -> float:
+    """The module size: rounded up to a tenth of a millimetre so modules fall on a clean grid."""
+    return math.ceil(min_symbol_mm / modules * 10) / 10
+
+
+def printed_size_mm(modules: int, min_symbol_mm: float) -> float:
+    """The printed width, quiet zone included, of a symbol `modules` wide."""
+    return round(module_size_mm(modules, min_symbol_mm) * (modules + 2 * QUIET_ZONE), 2)
 
 
 def min_symbol_mm(viewing_distance_m: float) -> float:

@@ -183,30 +183,6 @@ def require_pages(pdf: bytes, expected: int, what: str) -> None:
                          "(some text does not fit the page)")
 
 
-def content_key(*parts: str) -> str:
-    """A cache key over everything that shapes an output (pass the rendered HTML, which already
-    holds every text, colour and QR code, plus the template/font digests and code version)."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode("utf-8") + b"\0")
-    return h.hexdigest()
-
-
-def cached_file(cache: Path, group: str, key: str, suffix: str) -> Path:
-    return cache / group / key[:2] / f"{key}{suffix}"
-
-
-def store_in_cache(target: Path, data: bytes) -> Path:
-    """Write atomically (another process may be writing the same key)."""
-    import os
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f"{target.name}.{os.getpid()}.part")
-    temp.write_bytes(data)
-    os.replace(temp, target)
-    return target
-
-
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -20,24 +20,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-
-import campaign_kit
-
-log = logging.getLogger("campaign_kit")
-
+from ..cache import code_version, store_in_cache
+from ..compose.qrcodes import decode_region, qr_matrix
+from ..compose.slots import SlotOverflow, StoreLayout, layout_from_document
 from ..errors import BuildError, ContentError, Problem
 from ..model import Carrier, Format, Project, Store
 from ..text import slug
-from ..compose.qrcodes import decode_region
-from ..compose.slots import SlotOverflow, StoreLayout, layout_from_document
 from .checks import PX_PER_MODULE, check_glyphs, check_qr_pdf, check_text_inside, strings
 from .fit import PT_PER_MM, FitRule, fit_text
-from .qr import ErrorLevel, QrDrawing, draw, min_symbol_mm, short_url
-from .render import Renderer, parallel_map, require_pages, shared_renderer, store_in_cache
+from .qr import ErrorLevel, QrDrawing, draw, min_symbol_mm, printed_size_mm, short_url
+from .render import Renderer, parallel_map, require_pages, shared_renderer
+
+log = logging.getLogger("campaign_kit")
 
 STORE_KINDS = ("store-banner", "store-card")
 BATCH = 64
@@ -102,9 +100,31 @@ class StoreItem:
         return " · ".join(parts)
 
     def key(self, salt: str) -> str:
-        """The cache key: this item's content plus templates, fonts and code (`salt`)."""
-        data = repr(sorted(asdict(self).items())).encode("utf-8")
-        return hashlib.sha256(salt.encode() + b"\0" + data).hexdigest()
+        """The cache key: this item's content (every field) plus templates, fonts and code (`salt`)."""
+        h = hashlib.sha256(salt.encode() + b"\0")
+        for name in _FIELD_NAMES:
+            value = getattr(self, name)
+            text = _shared_repr(value) if name in _SHARED_FIELDS else repr(value)
+            h.update(f"{name}={text}\0".encode("utf-8"))
+        return h.hexdigest()
+
+    def strings(self) -> list[str]:
+        """The texts of this item that are its own (the shared wording is checked once)."""
+        return [getattr(self, name) for name in _FIELD_NAMES
+                if name not in _SHARED_FIELDS and isinstance(getattr(self, name), str)] + [self.meta]
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(StoreItem))
+_SHARED_FIELDS = frozenset({"carrier", "fmt", "t", "steps"})
+"""One object shared by every item of a build (or of a carrier): its repr is worked out once."""
+_SHARED_REPRS: dict[int, tuple[object, str]] = {}
+
+
+def _shared_repr(value: object) -> str:
+    entry = _SHARED_REPRS.get(id(value))
+    if entry is None or entry[0] is not value:  # an id is only reused once its object is gone
+        entry = _SHARED_REPRS[id(value)] = (value, repr(sorted(value.items()) if isinstance(value, Mapping) else value))
+    return entry[1]
 
 
 def store_rel(store: Store, format_name: str) -> str:
@@ -169,10 +189,10 @@ def address_line(store: Store) -> str:
 
 def planned_qr_mm(url: str, min_mm: float, error: ErrorLevel) -> float:
     """The printed width of a store's code without encoding it: same length, same size (the
-    worker verifies). Encoding is the slowest part of planning 40,000 items."""
+    worker encodes it, draws it at this size and decodes it back)."""
     shape = (len(url), url.isascii(), min_mm, error)
     if shape not in _SHAPES:
-        _SHAPES[shape] = draw(url, min_mm, error).size_mm
+        _SHAPES[shape] = printed_size_mm(len(qr_matrix(url, error.lower())), min_mm)
     return _SHAPES[shape]
 
 
@@ -183,6 +203,7 @@ def plan_store_items(project: Project, stores: Sequence[Store], renderer: Render
     """Resolve every store item; raise one ContentError for every text that cannot fit."""
     lang = project.default_lang
     directive = project.effective.directive_for("stores")
+    reference = directive.reference if directive else None
     t = {k: str(project.text(lang, k)) for k in (
         "banner_title", "banner_subtitle", "hotline_label", "official_site_label",
         "follows_directive", "store_scan_caption", "store_card_title", "opening_hours_label",
@@ -224,8 +245,7 @@ def plan_store_items(project: Project, stores: Sequence[Store], renderer: Render
                 phone=store.phone_display, format_name=name, fmt=fmt, t=t, steps=steps,
                 hotline=project.settings.hotline,
                 official_site=project.settings.official_site,
-                directive=directive.reference if directive else None,
-                sample=project.campaign.sample_stores, qr_url=url, qr_error=error,
+                directive=reference, sample=project.campaign.sample_stores, qr_url=url, qr_error=error,
                 qr_min_mm=min_symbol_mm(fmt.viewing_distance_m), qr_size_mm=qr_mm, sizes=sizes,
                 rel=store_rel(store, name)))
     if problems:
@@ -257,9 +277,11 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, cac
     store at once (`ContentError` naming file, row and field)."""
     renderer = shared_renderer()
     items = plan_store_items(project, stores, renderer)
-    check_glyphs(renderer.fonts, project.default_lang, (s for i in items for s in strings(i)),
+    # The wording all items share, once; then each item's own texts.
+    check_glyphs(renderer.fonts, project.default_lang,
+                 [*(strings(items[0]) if items else ()), *(s for i in items for s in i.strings())],
                  "store banners and cards")
-    salt = "\0".join((campaign_kit.__version__, renderer.digest,
+    salt = "\0".join((code_version(), renderer.digest,
                       renderer.fonts.digest([project.default_lang])))
     folder = cache / "print-stores"
     paths = {i.rel: folder / (k := i.key(salt))[:2] / f"{k}.pdf" for i in items}

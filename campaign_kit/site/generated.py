@@ -52,8 +52,10 @@ class Download:
     preview: str | None
 
 
-def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path) -> list[Download]:
-    """General materials (not per-store) with size and checksum read from the files on disk."""
+def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
+              digest: Callable[[str], tuple[str, int]] | None = None) -> list[Download]:
+    """General materials (not per-store) with size and checksum (`digest`: the output's, which
+    knows most of them; otherwise read from the files on disk)."""
     previews = {m["preview_of"]: rel for rel, m in meta.items()
                 if m.get("kind") == "preview" and m.get("preview_of")}
     result = []
@@ -61,13 +63,17 @@ def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path) -> list[Downloa
                                                       if kv[1].get("kind") in GENERAL_KINDS else 99, kv[0])):
         if m.get("kind") not in GENERAL_KINDS or m.get("store_id") or not (root / rel).is_file():
             continue
-        data = (root / rel).read_bytes()
+        sha256, size = digest(rel) if digest else _hash(root / rel)
         fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
         # A screen image is its own preview.
         preview = previews.get(rel) or (rel if m["kind"] == "screen" and rel.endswith(".png") else None)
-        result.append(Download(rel, m["kind"], m.get("lang"), fmt, len(data),
-                               hashlib.sha256(data).hexdigest(), preview))
+        result.append(Download(rel, m["kind"], m.get("lang"), fmt, size, sha256, preview))
     return result
+
+
+def _hash(path: Path) -> tuple[str, int]:
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def store_files(meta: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
@@ -123,7 +129,7 @@ class Generated:
 
 
 def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping[str, Mapping[str, Any]],
-                    out_root: Path) -> Generated:
+                    out_root: Path, digest: Callable[[str], tuple[str, int]] | None = None) -> Generated:
     """The generated pages of one language."""
     t = SiteTexts(project, lang)
     pages: dict[str, str] = {}
@@ -141,7 +147,7 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
                 siblings=store_pages, link=_doc_link(page.docs_rel), slot=SLOT)
             slots[page.docs_rel] = render("store_list.html.j2", t=t, project=project, page=page, files=files,
                                           root=root_prefix(lang_prefix, page.docs_rel))
-    items = downloads(meta, out_root)
+    items = downloads(meta, out_root, digest)
     by_kind = [(kind, [d for d in items if d.kind == kind]) for kind in GENERAL_KINDS]
     pages["downloads.md"] = render("downloads.md.j2", t=t, groups=[g for g in by_kind if g[1]],
                                    size=human_size,

@@ -16,16 +16,18 @@ UTF-8 with a BOM and CRLF line ends so that Notepad on an agency PC shows the di
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Mapping
 
+from ..cache import cached_file, code_version, content_key
 from ..model import Format, Project, Store
 from ..pipeline import BuildContext
 from ..publish.labels import kit_words, render
 from ..publish.render import render_template
-from ..publish.zips import zip_bytes
+from ..publish.zips import write_zip
 from ..text import slug
 
 STORE_KINDS = ("store-banner", "store-card")
@@ -50,14 +52,23 @@ def run(ctx: BuildContext) -> None:
     for bundle in plan(project, ctx.out.meta):
         if not bundle.files:
             continue
-        data = zip_bytes(bundle_entries(project, bundle, ctx.out.meta,
-                                        lambda rel: ctx.out.path(rel).read_bytes()))
+        names = archive_names(bundle, ctx.out.meta)
+        text = readme(project, bundle, ctx.out.meta, names).encode("utf-8-sig")
+        # Keyed by what goes in (names and file hashes, known without reading the files again):
+        # a rebuild re-zips only the bundles whose files changed.
+        key = content_key(code_version(), README, hashlib.sha256(text).hexdigest(),
+                          *(f"{names[rel]}\0{ctx.out.digest(rel)[0]}" for rel in sorted(bundle.files)))
+        cached = cached_file(ctx.cache, "bundles", key, ".zip")
+        if not cached.exists():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            write_zip(cached, {names[rel]: ctx.out.root / rel for rel in bundle.files} | {README: text})
         # The directive(s) its files follow: the change report names them when a bundle changes.
         directives = sorted({str(ctx.out.meta[rel]["directive"]) for rel in bundle.files
                              if ctx.out.meta[rel].get("directive")})
-        ctx.out.write_bytes(f"downloads/bundles/{bundle.slug}.zip", data, "bundle",
-                            audience=bundle.audience, items=len(bundle.files), title=bundle.title,
-                            directive="; ".join(directives) or None, **bundle.meta)
+        meta: dict[str, Any] = dict(bundle.meta)
+        ctx.out.link(f"downloads/bundles/{bundle.slug}.zip", cached, "bundle",
+                     audience=bundle.audience, items=len(bundle.files), title=bundle.title,
+                     directive="; ".join(directives) or None, **meta)
 
 
 def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle]:
@@ -98,15 +109,6 @@ def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle
                               by_lang.get(language.code, []), {"lang": language.code}))
     bundles.append(Bundle("man-hinh", "screens", render(titles.screens, settings), screens))
     return bundles
-
-
-def bundle_entries(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
-                   read: Callable[[str], bytes]) -> dict[str, bytes]:
-    """Archive name -> bytes for the bundle's files and its README."""
-    names = archive_names(bundle, meta)
-    entries = {names[rel]: read(rel) for rel in bundle.files}
-    entries[README] = readme(project, bundle, meta, names).encode("utf-8-sig")
-    return entries
 
 
 def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:

@@ -16,12 +16,11 @@ over from the previous output are unchanged by construction and show up nowhere.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..model import Project
 from ..output import KINDS
@@ -58,7 +57,7 @@ class Group:
 
 
 def run(ctx: BuildContext) -> None:
-    current = current_files(ctx.out.root, ctx.out.meta, ctx.out.hashes)
+    current = current_files(ctx.out.root, ctx.out.meta, ctx.out.digest)
     previous = previous_files(ctx.previous) if ctx.previous is not None else None
     report = change_report(ctx.project, previous, current)
     ctx.out.write_text(REPORT, json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
@@ -71,19 +70,14 @@ def _compared(info: Mapping[str, Any]) -> bool:
 
 
 def current_files(root: Path, meta: Mapping[str, Mapping[str, Any]],
-                  known: Mapping[str, tuple[str, int]] | None = None) -> dict[str, FileState]:
-    """The files of this build the report covers, with their hashes (`known`: hashes the
-    output already has for files written from bytes or carried over)."""
+                  digest: Callable[[str], tuple[str, int]]) -> dict[str, FileState]:
+    """The files of this build the report covers, with their hashes (`digest`: the output's,
+    which reads a file only when its hash is not known already)."""
     result = {}
     for rel, info in sorted(meta.items()):
         if not _compared(info) or not (root / rel).is_file():
             continue
-        if known and rel in known:
-            digest = known[rel][0]
-        else:
-            with (root / rel).open("rb") as f:
-                digest = hashlib.file_digest(f, "sha256").hexdigest()
-        result[rel] = FileState(rel, info["kind"], info.get("lang"), digest, info.get("directive"))
+        result[rel] = FileState(rel, info["kind"], info.get("lang"), digest(rel)[0], info.get("directive"))
     return result
 
 

@@ -42,6 +42,10 @@ class FormHeader:
     directive: str | None
 
 
+READS_STORES = False
+"""Made from materials without the store lists: the pipeline reuses its files while those are unchanged."""
+
+
 def run(ctx: BuildContext) -> None:
     project = ctx.project
     directive = project.effective.directive_for("forms")

@@ -19,14 +19,13 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .. import __version__
 from ..errors import BuildError
 from ..model import Format, Project
 from ..pipeline import BuildContext
 from ..printing.checks import check_glyphs, check_qr_pdf, check_text_inside, strings
 from ..printing.qr import ErrorLevel, QrPayload, draw, min_symbol_mm
-from ..printing.render import (Renderer, cached_file, content_key, parallel_map, preview,
-                               require_pages, shared_renderer, store_in_cache)
+from ..cache import cached_file, code_version, content_key, store_in_cache
+from ..printing.render import Renderer, parallel_map, preview, require_pages, shared_renderer
 from ..printing.stores import naive_store_pdfs, render_store_items, store_rel
 
 log = logging.getLogger("campaign_kit")
@@ -120,7 +119,7 @@ def _general_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format,
     check_glyphs(renderer.fonts, lang, strings(context), rel)
     html = renderer.html(fmt.template, context)
     profile = Path(project.print_profile).read_bytes() if variant and project.print_profile else b""
-    key = content_key(__version__, renderer.digest, renderer.fonts.digest([lang]), html, variant or "",
+    key = content_key(code_version(), renderer.digest, renderer.fonts.digest([lang]), html, variant or "",
                       hashlib.sha256(profile).hexdigest())
     pdf_file = cached_file(ctx.cache, "print-general", key, ".pdf")
     return GeneralItem(rel=rel, kind=fmt.kind, lang=lang, format_name=name, html=html,

@@ -8,17 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..errors import BuildError
 from ..model import Format
 from ..pipeline import BuildContext
 from ..printing.checks import check_glyphs, check_qr_image, check_text_inside, strings
 from ..printing.qr import draw
-from ..printing.render import (Renderer, cached_file, content_key, parallel_map, png_bytes,
-                               raster_pages, shared_renderer, store_in_cache)
+from ..cache import cached_file, code_version, content_key, store_in_cache
+from ..printing.render import Renderer, parallel_map, png_bytes, raster_pages, shared_renderer
 from .print_pdfs import texts
 
 PX_PER_PT = 96 / 72
+
+
+READS_STORES = False
+"""Made from materials without the store lists: the pipeline reuses its files while those are unchanged."""
 
 
 def run(ctx: BuildContext) -> None:
@@ -55,7 +58,7 @@ def _screen_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, 
     context = screen_context(ctx, renderer, fmt, lang)
     check_glyphs(renderer.fonts, lang, strings(context), rel)
     html = renderer.html(fmt.template, context)
-    key = content_key(__version__, renderer.digest, renderer.fonts.digest([lang]), html)
+    key = content_key(code_version(), renderer.digest, renderer.fonts.digest([lang]), html)
     return ScreenItem(rel=rel, lang=lang, format_name=name, fmt=fmt, html=html,
                       url=context["qr"].payload.url, target=cached_file(ctx.cache, "screens", key, ".png"))
 

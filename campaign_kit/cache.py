@@ -1,0 +1,103 @@
+"""The build cache (`<out>.cache/`): files named by a key over everything that shaped them.
+
+A rebuild asks for the file of a key; if it exists it is linked into the output, otherwise it is
+made. Nothing is ever modified in place, so a key names one content forever (and an output file
+that is the same inode as a cache file is known to hold that content).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from importlib import metadata
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from .output import Output
+
+PACKAGE = Path(__file__).resolve().parent
+LIBRARIES = ("weasyprint", "pydyf", "segno", "pypdfium2", "zxing-cpp", "fonttools", "jinja2", "pypdf",
+             "mkdocs", "mkdocs-material", "markdown", "pymdown-extensions")
+"""The libraries whose version can change what an output looks like."""
+
+
+@functools.lru_cache(maxsize=1)
+def code_version() -> str:
+    """Part of every cache key: the pipeline's own source (every file of the package) and the
+    versions of the libraries that shape outputs. Any code change misses the whole cache."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name}=={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name} missing\0".encode())
+    return h.hexdigest()
+
+
+def content_key(*parts: str) -> str:
+    """A cache key over everything that shapes an output (for a page: the rendered HTML, which
+    already holds every text, colour and QR code, plus the template/font digests and code version)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def cached_file(cache: Path, group: str, key: str, suffix: str) -> Path:
+    return cache / group / key[:2] / f"{key}{suffix}"
+
+
+def store_in_cache(target: Path, data: bytes) -> Path:
+    """Write atomically (another process may be writing the same key)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f"{target.name}.{os.getpid()}.part")
+    temp.write_bytes(data)
+    os.replace(temp, target)
+    return target
+
+
+# --- whole stages ------------------------------------------------------------------------------
+# A stage that reads no store (messages, forms, screens) makes the same files from the same
+# materials, templates and code: its files are kept by content and linked in again, its
+# warnings said again, instead of running it (a few seconds each, on every rebuild).
+
+def replay_stage(cache: Path, out: Output, stage: str, key: str) -> list[str] | None:
+    """Link in the files the stage made last time for this key; its warnings, or None (a miss)."""
+    try:
+        record = json.loads((cache / "stages" / f"{stage}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = record.get("files", [])
+    if record.get("key") != key or not all(_kept(cache, f["sha256"]).is_file() for f in files):
+        return None
+    for f in files:
+        out.link(f["path"], _kept(cache, f["sha256"]), f["kind"], sha256=(f["sha256"], f["bytes"]), **f["meta"])
+    return list(record.get("warnings", []))
+
+
+def remember_stage(cache: Path, out: Output, stage: str, key: str, files: Sequence[str],
+                   warnings: Sequence[str]) -> None:
+    entries: list[dict[str, Any]] = []
+    for rel in sorted(files):
+        sha256, size = out.digest(rel)
+        kept = _kept(cache, sha256)
+        if not kept.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out.root / rel, kept)  # staging files are never modified in place: share them
+        info = dict(out.meta.get(rel, {}))
+        kind = info.pop("kind", "asset")
+        info.pop("stage", None)
+        entries.append({"path": rel, "sha256": sha256, "bytes": size, "kind": kind, "meta": info})
+    target = cache / "stages" / f"{stage}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    store_in_cache(target, json.dumps({"key": key, "files": entries, "warnings": list(warnings)},
+                                      ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def _kept(cache: Path, sha256: str) -> Path:
+    return cache / "files" / sha256[:2] / sha256

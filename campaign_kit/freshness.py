@@ -1,0 +1,109 @@
+"""Is the last output still what these inputs make? Then a rebuild has nothing to do.
+
+Every input that shapes an output goes into one fingerprint: the bytes of `materials/`,
+`docs/`, `templates/` and `mkdocs.yml`, the pipeline's code and library versions
+(`cache.code_version`), the fonts on this machine (path, size and date of each file), the print
+profile, and the build options. A build records its fingerprint next to its cache once its output
+is in place; the next build with the same fingerprint, and an output still as the manifest
+describes it, stops there. Anything else goes through the stages, whose own caches re-render
+only what changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .cache import code_version, content_key
+from .output import MANIFEST
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCES = ("docs", "templates", "mkdocs.yml")
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+RECORD = "last-build.json"
+
+
+def material_hashes(materials: Path) -> dict[str, str]:
+    """sha256 of every file of `materials/`, by its path inside it."""
+    return {p.relative_to(materials).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(materials.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def fingerprint(materials: Path | dict[str, str], options: Any, extra_files: tuple[str, ...] = ()) -> str:
+    """One key over every input of a build (`materials`: the folder or its `material_hashes`;
+    `extra_files`: inputs outside these folders, such as a print profile, by path, size and date)."""
+    hashes = material_hashes(materials) if isinstance(materials, Path) else materials
+    parts = [code_version(), repr(options), *(f"materials/{k}\0{v}" for k, v in sorted(hashes.items()))]
+    for root in (REPO / s for s in SOURCES):
+        parts.extend(_contents(root))
+    parts.extend(fonts_digest())
+    parts.extend(_stats([Path(f) for f in extra_files]))
+    return content_key(*parts)
+
+
+@functools.lru_cache(maxsize=1)
+def fonts_digest() -> tuple[str, ...]:
+    """Path, size and date of every font file on this machine."""
+    return tuple(line for folder in FONT_DIRS if folder.is_dir() for line in _stats(sorted(folder.rglob("*"))))
+
+
+def templates_digest() -> list[str]:
+    """Path and sha256 of every file of `templates/`."""
+    return _contents(REPO / "templates")
+
+
+def up_to_date(out: Path, cache: Path, key: str) -> tuple[int, tuple[str, ...]] | None:
+    """(files, warnings) of `out` if it was built from inputs with this fingerprint and is
+    unchanged since (every file of its manifest present with its size); else None."""
+    try:
+        last = json.loads((cache / RECORD).read_text(encoding="utf-8"))
+        manifest_bytes = (out / MANIFEST).read_bytes()
+    except (OSError, ValueError):
+        return None
+    if last.get("fingerprint") != key or last.get("manifest") != hashlib.sha256(manifest_bytes).hexdigest():
+        return None
+    files = json.loads(manifest_bytes)["files"]
+    for entry in files:
+        try:
+            if os.stat(out / entry["path"]).st_size != entry["bytes"]:
+                return None
+        except OSError:
+            return None
+    return len(files), tuple(last.get("warnings", ()))
+
+
+def record(out: Path, cache: Path, key: str, warnings: tuple[str, ...]) -> None:
+    """After a build put its output in place: remember what it was built from."""
+    manifest = hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
+    temp = cache / (RECORD + ".part")
+    temp.write_text(json.dumps({"fingerprint": key, "manifest": manifest, "warnings": warnings},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temp, cache / RECORD)
+
+
+def forget(cache: Path) -> None:
+    """Before a build changes the output: until it records its own, none is up to date."""
+    (cache / RECORD).unlink(missing_ok=True)
+
+
+def _contents(root: Path) -> list[str]:
+    paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+    return [f"{p.relative_to(REPO).as_posix()}\0{hashlib.sha256(p.read_bytes()).hexdigest()}"
+            for p in paths if "__pycache__" not in p.parts]
+
+
+def _stats(paths: list[Path]) -> list[str]:
+    result = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            result.append(f"{path}\0missing")
+            continue
+        if path.is_file():
+            result.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
+    return result
