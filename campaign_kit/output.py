@@ -13,8 +13,9 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import BuildError
@@ -27,26 +28,41 @@ KINDS = ("page", "asset", "poster", "leaflet", "standee", "store-banner", "store
 def safe_join(root: Path, relpath: str, checked_dirs: set[str] | None = None) -> Path:
     """`root / relpath`, refusing anything that would land outside `root`.
 
-    `checked_dirs`: folders (relative) already found inside `root`; their files need no new
-    `resolve()` (one system call per path component: 40 s for 140,000 files)."""
+    `checked_dirs`: folders (relative) already found to be real folders inside `root`: a path
+    under them needs one `lstat` per new folder, not a `resolve()` of every component (40 s for
+    140,000 files)."""
     parts = _checked_parts(relpath)
-    target = root.joinpath(*parts)
-    folder = "/".join(parts[:-1])
-    if checked_dirs is not None and folder in checked_dirs and not target.is_symlink():
-        return target
-    if not target.resolve().is_relative_to(root.resolve()):
+    target = os.path.join(root, *parts)
+    if checked_dirs is not None and _real_folders(root, parts[:-1], checked_dirs) \
+            and not os.path.islink(target):
+        return Path(target)
+    if not Path(target).resolve().is_relative_to(root.resolve()):
         raise BuildError(f"refusing to write outside the output folder: {relpath!r}")
-    if checked_dirs is not None and target.parent.is_dir():
-        checked_dirs.add(folder)
-    return target
+    return Path(target)
 
 
-def _checked_parts(relpath: str) -> tuple[str, ...]:
-    pure = PurePosixPath(relpath)
-    if pure.is_absolute() or not relpath or any(part in ("..", "") for part in pure.parts) \
-            or "\\" in relpath or "\0" in relpath:
+def _real_folders(root: Path, folders: list[str], checked: set[str]) -> bool:
+    """True when each of root/a, root/a/b, ... is a folder and not a symbolic link (remembered)."""
+    for depth in range(1, len(folders) + 1):
+        rel = "/".join(folders[:depth])
+        if rel in checked:
+            continue
+        try:
+            mode = os.lstat(os.path.join(root, rel)).st_mode
+        except OSError:
+            return False
+        if not stat.S_ISDIR(mode):
+            return False
+        checked.add(rel)
+    return True
+
+
+def _checked_parts(relpath: str) -> list[str]:
+    parts = relpath.split("/")
+    if not relpath or relpath.startswith("/") or "\\" in relpath or "\0" in relpath \
+            or any(part in ("", ".", "..") for part in parts):
         raise BuildError(f"refusing to write outside the output folder: {relpath!r}")
-    return pure.parts
+    return parts
 
 
 @dataclass
@@ -65,15 +81,17 @@ class Output:
     """The last good output: a file linked from the very inode it has there is known already."""
     written: set[str] = field(default_factory=set)
     """Every path handed out by `path`: the files of the output, without walking the folder."""
+    existing: set[str] = field(default_factory=set)
+    """Files already in a recycled staging folder: those not written again go at the end."""
     _checked_dirs: set[str] = field(default_factory=set)
 
     def path(self, relpath: str) -> Path:
         """Where to write `relpath` (parents created). Register it with `describe` if it matters."""
-        key = _key(relpath)
-        parts = _checked_parts(key)  # refuses `..`, absolute paths, ... before any folder is made
-        self.root.joinpath(*parts[:-1]).mkdir(parents=True, exist_ok=True)
-        target = safe_join(self.root, key, self._checked_dirs)
-        self.written.add(key)
+        parts = _checked_parts(relpath)  # refuses `..`, absolute paths, ... before any folder is made
+        if len(parts) > 1 and "/".join(parts[:-1]) not in self._checked_dirs:
+            os.makedirs(os.path.join(self.root, *parts[:-1]), exist_ok=True)
+        target = safe_join(self.root, relpath, self._checked_dirs)
+        self.written.add(relpath)
         return target
 
     def write_bytes(self, relpath: str, data: bytes, kind: str, **meta: Any) -> Path:
@@ -82,7 +100,7 @@ class Output:
         temp = target.with_name(target.name + ".part")
         temp.write_bytes(data)
         os.replace(temp, target)
-        self.hashes[_key(relpath)] = (hashlib.sha256(data).hexdigest(), len(data))
+        self.hashes[relpath] = (hashlib.sha256(data).hexdigest(), len(data))
         self.describe(relpath, kind, **meta)
         return target
 
@@ -90,24 +108,37 @@ class Output:
              sha256: tuple[str, int] | None = None, **meta: Any) -> Path:
         """Put an existing file (from the cache or the previous output) at `relpath` cheaply.
         `sha256`: its (hash, size) when known, so the manifest does not read it again."""
+        if relpath in self.existing and relpath not in self.written:
+            # A recycled folder (checked: real folders and files only) that has the very file
+            # already: nothing to do but to know its hash. Most of a rebuild's 60,000 links.
+            target = os.path.join(self.root, relpath)
+            if _same_file(source, target):
+                self.written.add(relpath)
+                sha256 = sha256 or self._unchanged_since_last_build(relpath, target)
+                if sha256 is not None:
+                    self.hashes[relpath] = sha256
+                if kind is not None:
+                    self.describe(relpath, kind, **meta)
+                return Path(target)
         target = self.path(relpath)
-        if target.exists():
-            target.unlink()
         try:
             os.link(source, target)
+        except FileExistsError:
+            if not _same_file(source, target):  # a recycled folder often has the very file
+                os.unlink(target)
+                os.link(source, target)
         except OSError:
             shutil.copyfile(source, target)
-        key = _key(relpath)
-        sha256 = sha256 or self._unchanged_since_last_build(key, target)
+        sha256 = sha256 or self._unchanged_since_last_build(relpath, target)
         if sha256 is not None:
-            self.hashes[key] = sha256
+            self.hashes[relpath] = sha256
         else:
-            self.hashes.pop(key, None)
+            self.hashes.pop(relpath, None)
         if kind is not None:
             self.describe(relpath, kind, **meta)
         return target
 
-    def _unchanged_since_last_build(self, relpath: str, target: Path) -> tuple[str, int] | None:
+    def _unchanged_since_last_build(self, relpath: str, target: Path | str) -> tuple[str, int] | None:
         """The last manifest's hash when `target` is the same inode as the last output's file
         (files are replaced, never modified in place, so one inode is one content): a rebuild
         that links 40,000 cached PDFs again reads none of them."""
@@ -115,7 +146,7 @@ class Output:
         if known is None or self.previous_root is None:
             return None
         try:
-            before, now = os.stat(self.previous_root / relpath), os.stat(target)
+            before, now = os.stat(os.path.join(self.previous_root, relpath)), os.stat(target)
         except OSError:
             return None
         same = (before.st_ino, before.st_dev, before.st_size) == (now.st_ino, now.st_dev, known[1])
@@ -123,10 +154,9 @@ class Output:
 
     def digest(self, relpath: str) -> tuple[str, int]:
         """sha256 and size of a written file, read only if not known already."""
-        key = _key(relpath)
-        if key not in self.hashes:
-            self.hashes[key] = _hash_file(safe_join(self.root, key))
-        return self.hashes[key]
+        if relpath not in self.hashes:
+            self.hashes[relpath] = _hash_file(safe_join(self.root, relpath))
+        return self.hashes[relpath]
 
     def write_text(self, relpath: str, text: str, kind: str, **meta: Any) -> Path:
         return self.write_bytes(relpath, text.encode("utf-8"), kind, **meta)
@@ -135,7 +165,8 @@ class Output:
         """Record what a file is: its kind and `lang`, `store_id`, `format`, `directive`, ..."""
         if kind not in KINDS:
             raise ValueError(f"unknown output kind {kind!r}")
-        self.meta[_key(relpath)] = {"kind": kind, "stage": self.stage, **{
+        _checked_parts(relpath)
+        self.meta[relpath] = {"kind": kind, "stage": self.stage, **{
             k: v for k, v in meta.items() if v is not None}}
 
     def files(self) -> Iterator[str]:
@@ -157,14 +188,34 @@ class Output:
         return {"files": entries}
 
     def write_manifest(self) -> dict[str, Any]:
+        """Delete what a recycled folder had that this build did not write; list the rest."""
+        for rel in sorted(self.existing - self.written - {MANIFEST}, reverse=True):
+            os.unlink(os.path.join(self.root, rel))
+            _remove_empty_parents(self.root, rel)
         manifest = self.manifest()
-        (self.root / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        # One file per line: diffable, and written by json's C encoder (`indent` would take the
+        # pure-Python one: 1.5 s for 60,000 files).
+        lines = ",\n".join(json.dumps(e, ensure_ascii=False, sort_keys=True) for e in manifest["files"])
+        (self.root / MANIFEST).write_text('{"files": [\n' + lines + "\n]}\n", encoding="utf-8")
         return manifest
 
 
-def _key(relpath: str) -> str:
-    return PurePosixPath(relpath).as_posix()
+def _same_file(a: Path | str, b: Path | str) -> bool:
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_ino, sa.st_dev) == (sb.st_ino, sb.st_dev)
+
+
+def _remove_empty_parents(root: Path, rel: str) -> None:
+    parts = rel.split("/")[:-1]
+    while parts:
+        try:
+            os.rmdir(os.path.join(root, *parts))
+        except OSError:
+            return  # not empty
+        parts.pop()
 
 
 def _hash_file(path: Path) -> tuple[str, int]:
@@ -186,33 +237,65 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
         return None
 
 
-def staging_dir(out: Path) -> Path:
-    """A fresh, empty staging folder next to `out` (same filesystem, so the swap is a rename)."""
+def staging_dir(out: Path) -> tuple[Path, set[str]]:
+    """The staging folder next to `out` (same filesystem, so the swap is a rename), and the files
+    already in it.
+
+    After a swap the staging folder holds the output before last, whole and as its manifest says:
+    it is recycled, since the next build writes mostly the same files (a file already linked from
+    the cache stays; the rest is replaced or deleted at the end). Making and deleting a tree of
+    60,000 files and 30,000 folders on every build took 7 s of a 20,000-store rebuild. Anything
+    else (left by a killed build, unknown files) is deleted and the build starts empty."""
     old = out.with_name(out.name + ".old")
     if old.is_dir() and not out.exists():
         os.rename(old, out)  # a build killed between the two fallback renames
     staging = out.with_name(out.name + ".staging")
-    if staging.exists():
-        shutil.rmtree(staging)  # left by a killed build
-    staging.mkdir(parents=True)
-    return staging
+    existing = _as_its_manifest_says(staging)
+    if existing is None:
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        existing = set()
+    return staging, existing
+
+
+def _as_its_manifest_says(folder: Path) -> set[str] | None:
+    """The files of `folder` if they are exactly those of its manifest (and the manifest), else None."""
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return None
+    listed = {e["path"] for e in manifest.get("files", [])} | {MANIFEST}
+    found: set[str] = set()
+    todo = [""]
+    while todo:
+        rel = todo.pop()
+        with os.scandir(os.path.join(folder, rel) if rel else folder) as entries:
+            for entry in entries:
+                path = f"{rel}/{entry.name}" if rel else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    found.add(path)
+                else:
+                    return None  # a link or a device: not ours
+    return found if found == listed else None
 
 
 def swap_in(staging: Path, out: Path) -> None:
-    """Make `staging` the new `out` atomically, then delete the old output."""
+    """Make `staging` the new `out` atomically; the previous output becomes the next staging
+    folder (see `staging_dir`)."""
     if not out.exists():
         os.rename(staging, out)
         return
     if _exchange(staging, out):
-        shutil.rmtree(staging)  # now holds the previous output
-        return
+        return  # `staging` now holds the previous output
     # No renameat2 (not Linux, or an old kernel): two renames, keeping the old output until the end.
     old = out.with_name(out.name + ".old")
     if old.exists():
         shutil.rmtree(old)
     os.rename(out, old)
     os.rename(staging, out)
-    shutil.rmtree(old)
+    os.rename(old, staging)
 
 
 _RENAME_EXCHANGE = 2

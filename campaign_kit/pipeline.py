@@ -65,6 +65,11 @@ class BuildContext:
     """sha256 of each file of materials/, by its path there."""
     warnings: list[str] = field(default_factory=list)
 
+    def materials_digest(self, stores: bool) -> str:
+        """One key over materials/, with or without the store lists."""
+        return content_key(*(f"{k}\0{v}" for k, v in sorted(self.inputs.items())
+                             if stores or not k.startswith(STORE_LISTS)))
+
     def warn(self, message: str) -> None:
         self.warnings.append(message)
         log.warning(message)
@@ -104,6 +109,7 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     """Build every output from `materials` into `out`; on any failure `out` stays as it was."""
     started = time.perf_counter()
     project = load_project(materials)  # raises ContentError before anything is written
+    log.info("stage load: %.1f s (%d stores)", time.perf_counter() - started, len(project.stores))
     stages = _selected(options.only)
     out = out.resolve()
     cache = (options.cache or out.with_name(out.name + ".cache")).resolve()
@@ -116,11 +122,11 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
         return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
                            up_to_date=True)
     freshness.forget(cache)
-    staging = staging_dir(out)
+    staging, existing = staging_dir(out)
     try:
         previous = read_manifest(out)
         ctx = BuildContext(project=project, out=Output(staging, previous=manifest_hashes(previous),
-                                                       previous_root=out),
+                                                       previous_root=out, existing=existing),
                            options=options, previous=previous, previous_root=out, cache=cache,
                            inputs=inputs)
         _carry_over(ctx, skip=stages)
@@ -128,8 +134,10 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
             _run_stage(ctx, name)
         if options.strict and ctx.warnings:
             raise BuildError(f"--strict: {len(ctx.warnings)} warning(s), first: {ctx.warnings[0]}")
+        finishing = time.perf_counter()
         manifest = ctx.out.write_manifest()
         swap_in(staging, out)
+        log.info("stage output: %.1f s (manifest, swap, old output deleted)", time.perf_counter() - finishing)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -154,8 +162,8 @@ def _run_stage(ctx: BuildContext, name: str) -> None:
     if getattr(module, "READS_STORES", True) is False:
         # Made from materials (store lists aside), templates and code only: the same inputs as
         # last time give the same files, linked from the cache without running the stage.
-        memo = content_key(code_version(), name, *freshness.templates_digest(), *freshness.fonts_digest(), *(
-            f"{k}\0{v}" for k, v in sorted(ctx.inputs.items()) if not k.startswith(STORE_LISTS)))
+        memo = content_key(code_version(), name, *freshness.templates_digest(), *freshness.fonts_digest(),
+                           ctx.materials_digest(stores=False))
         replayed = replay_stage(ctx.cache, ctx.out, name, memo)
         if replayed is not None:
             for message in replayed:

@@ -33,6 +33,13 @@ def test_symlink_escape_is_refused(tmp_path: Path) -> None:
     (tmp_path / "out" / "link").symlink_to(tmp_path)
     with pytest.raises(BuildError):
         safe_join(tmp_path / "out", "link/evil.txt")
+    out = Output(tmp_path / "out")
+    out.write_text("real/ok.txt", "ok", "asset")  # remembers out/real as a real folder
+    with pytest.raises(BuildError):
+        out.write_text("link/evil.txt", "no", "asset")  # a linked folder is still refused
+    with pytest.raises(BuildError):
+        out.write_text("real/../link/evil.txt", "no", "asset")
+    assert not (tmp_path / "evil.txt").exists()
 
 
 @pytest.mark.parametrize("text", ["../../etc/passwd", "Bưu cục <script>", "..", "/", "ĐĐ", "a/b\\c"])
@@ -46,11 +53,32 @@ def test_swap_replaces_whole_output_and_keeps_nothing_half_written(tmp_path: Pat
     out = tmp_path / "site"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    staging = staging_dir(out)
+    staging, existing = staging_dir(out)
+    assert existing == set()
     (staging / "new.txt").write_text("new")
     swap_in(staging, out)
     assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
-    assert not staging.exists()
+    assert sorted(p.name for p in staging.iterdir()) == ["old.txt"]  # the previous output, to recycle
+    # Not as a manifest describes it: not recycled, the next build starts from an empty folder.
+    assert staging_dir(out) == (staging, set()) and not any(staging.iterdir())
+
+
+def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    for files in ({"a/x.txt": "1", "a/b/y.txt": "2", "keep.txt": "3"}, {"keep.txt": "3", "c.txt": "4"},
+                  {"a/b/y.txt": "5"}, {"keep.txt": "6"}):
+        staging, existing = staging_dir(out)
+        output = Output(staging, existing=existing)
+        for rel, text in files.items():
+            output.write_text(rel, text, "asset")
+        output.write_manifest()
+        swap_in(staging, out)
+        found = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()}
+        assert found == files | {"manifest.json": found["manifest.json"]}
+        assert not [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]  # no empty folders
+    assert staging_dir(out)[1]  # the last but one output is recycled: its files are known
+    (staging / "stray.txt").write_text("not in its manifest")
+    assert staging_dir(out)[1] == set() and not (staging / "stray.txt").exists()
 
 
 def test_manifest_lists_every_file_with_hash_and_kind(tmp_path: Path) -> None:
@@ -129,7 +157,23 @@ def test_killed_build_leaves_last_output_whole_and_builds_are_reproducible(
     now = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert now == files
 
-    # The next build cleans the leftover staging folder and succeeds.
+    # The next build cleans the leftover staging folder and succeeds; the staging folder now
+    # holds the previous output, whole, for the build after to recycle.
     assert _run_build(small_materials, out).wait() == 0
-    assert not staging.exists()
     assert (out / "manifest.json").read_bytes() != first
+    assert (staging / "manifest.json").read_bytes() == first
+    assert {p.relative_to(staging): p.read_bytes() for p in staging.rglob("*") if p.is_file()} == files
+    # Built again on the recycled folder: the same files as the build it replaces.
+    result = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (out / "manifest.json").write_bytes((out / "manifest.json").read_bytes())  # same content: no-op
+    assert _run_build(small_materials, out).wait() == 0  # up to date: kept
+    (small_materials / "text" / "vi.yml").write_text(
+        (small_materials / "text" / "vi.yml").read_text(encoding="utf-8").replace(
+            "Nhân viên cửa hàng", "Nhân viên tại đây"), encoding="utf-8")
+    assert _run_build(small_materials, out).wait() == 0  # back to the first input, on a recycled folder
+    again = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    listed = {Path(e["path"]) for e in json.loads(again[Path("manifest.json")])["files"]}
+    assert again.keys() == listed | {Path("manifest.json")} and result != files  # nothing left over
+    # The same downloads as the first build (pages differ: the change report is not the same).
+    assert {k: v for k, v in again.items() if k.parts[0] == "downloads"} == \
+        {k: v for k, v in files.items() if k.parts[0] == "downloads"}

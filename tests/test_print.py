@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -234,6 +236,25 @@ def test_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest.Mon
     list(store_printing.render_store_items(edited, edited.stores, 1, cache))
     assert sorted(rendered) == sorted(store_printing.store_rel(edited.stores[0], k)
                                       for k in ("store-banner", "store-card"))
+
+
+def test_unchanged_store_rows_are_not_planned_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="campaign_kit")
+    project = load_project(make_materials(tmp_path / "m1", STORES_CSV))
+    cache = tmp_path / "cache"
+
+    def run(p: Project, context: str) -> tuple[list[Path], str]:
+        caplog.clear()
+        paths = [path for *_, path in store_printing.render_store_items(p, p.stores, 1, cache, context=context)]
+        return paths, re.findall(r"\((\d+) stores planned again\)", caplog.text)[-1]
+
+    first, planned = run(project, "materials A")
+    assert planned == str(len(project.stores))
+    assert run(project, "materials A") == (first, "0")  # same rows, same context: looked up
+    assert run(project, "materials B") == (first, str(len(project.stores)))  # other materials: planned
+    edited = load_project(make_materials(tmp_path / "m2", STORES_CSV.replace("Số 12", "Số 14")))
+    paths, planned = run(edited, "materials B")
+    assert planned == "1" and len(set(paths) - set(first)) == 2  # the edited store's two items
 
 
 def test_two_builds_are_byte_identical(built, tmp_path: Path) -> None:

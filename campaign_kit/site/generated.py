@@ -4,6 +4,7 @@ addresses are text, never HTML)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
@@ -13,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 import jinja2
 
+from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..model import Project, Store
 from ..text import fold, slug
 from .texts import SiteTexts
@@ -117,59 +119,110 @@ def support_pages(project: Project) -> tuple[list[tuple[str, str, list[StorePage
 
 SLOT = "<!-- site:store-list -->"
 """Where a support page's store list goes. The list is HTML rendered here and put in after mkdocs
-has built the page: Markdown's HTML parsing cost 30 s per 20,000 stores and language."""
+has built the page: Markdown's HTML parsing cost 30 s per 20,000 stores and language, and the
+pages mkdocs sees stay the same when a store is edited (so its build is reused from the cache)."""
+
+
+def slot(name: str) -> str:
+    """A marker for HTML that changes from build to build (file sizes and hashes, the change
+    report): filled in after mkdocs, like the store lists, for the same reason."""
+    return f"<!-- site:slot:{name} -->"
 
 
 @dataclass(frozen=True)
 class Generated:
     pages: dict[str, str]
     """docs-relative path -> Markdown."""
-    slots: dict[str, str]
-    """docs-relative path -> the HTML that replaces SLOT in the built page."""
+    slots: dict[str, dict[str, str]]
+    """docs-relative path -> {marker in the built page: the HTML that replaces it}."""
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The support-points directory, worked out once for every language."""
+
+    groups: list[tuple[str, str, list[StorePage]]]
+    several: bool
+    """Stores in more than one province."""
+    files: dict[str, list[tuple[str, str]]]
+    rows: dict[str, str]
+    """store id -> its fields as shown (a cache key part)."""
+
+
+def directory(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> Directory:
+    # Stores are support points only once a directive makes them so (setting `support_points`).
+    groups, several = support_pages(project) if project.settings.support_points else ([], False)
+    rows = {s.store_id: _shown(s) for _, _, pages in groups for page in pages for s in page.stores}
+    return Directory(groups, several, store_files(meta), rows)
 
 
 def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping[str, Mapping[str, Any]],
-                    out_root: Path, digest: Callable[[str], tuple[str, int]] | None = None) -> Generated:
-    """The generated pages of one language."""
+                    out_root: Path, digest: Callable[[str], tuple[str, int]] | None = None,
+                    cache: Path | None = None, stores: Directory | None = None) -> Generated:
+    """The generated pages of one language (`cache`: keep rendered store lists there; `stores`:
+    the directory, if already worked out for another language)."""
     t = SiteTexts(project, lang)
     pages: dict[str, str] = {}
-    slots: dict[str, str] = {}
+    slots: dict[str, dict[str, str]] = {}
     pages["directives.md"] = render("directives.md.j2", t=t, project=project, lang=lang)
-    # Stores are support points only once a directive makes them so (setting `support_points`).
-    groups, several = support_pages(project) if project.settings.support_points else ([], False)
-    files = store_files(meta)
+    stores = stores or directory(project, meta)
+    groups, several, files = stores.groups, stores.several, stores.files
     pages["support/index.md"] = render("support_index.md.j2", t=t, project=project, groups=groups,
                                        several=several, link=_doc_link("support/index.md"))
+    shared = content_key(code_version(), lang, repr(project.texts), repr(project.settings),
+                         repr(project.campaign.sample_stores))
     for province, district, store_pages in groups:
         for page in store_pages:
             pages[page.docs_rel] = render(
                 "support_page.md.j2", t=t, project=project, page=page, province=province if several else "",
                 siblings=store_pages, link=_doc_link(page.docs_rel), slot=SLOT)
-            slots[page.docs_rel] = render("store_list.html.j2", t=t, project=project, page=page, files=files,
-                                          root=root_prefix(lang_prefix, page.docs_rel))
+            root = root_prefix(lang_prefix, page.docs_rel)
+            slots[page.docs_rel] = {SLOT: _cached(cache, content_key(shared, root, *(
+                f"{stores.rows[s.store_id]}\0{files.get(s.store_id, [])}" for s in page.stores)), lambda: render(
+                    "store_list.html.j2", t=t, project=project, page=page, files=files, root=root))}
     items = downloads(meta, out_root, digest)
-    by_kind = [(kind, [d for d in items if d.kind == kind]) for kind in GENERAL_KINDS]
-    pages["downloads.md"] = render("downloads.md.j2", t=t, groups=[g for g in by_kind if g[1]],
-                                   size=human_size,
-                                   root=root_prefix(lang_prefix, "downloads.md"))
+    root = root_prefix(lang_prefix, "downloads.md")
+    groups_by_kind = [(kind, found) for kind in GENERAL_KINDS if (found := [d for d in items if d.kind == kind])]
+    pages["downloads.md"] = render("downloads.md.j2", t=t, groups=groups_by_kind, slot=slot)
+    slots["downloads.md"] = {slot(kind): render("download_list.html.j2", t=t, items=found, size=human_size,
+                                                root=root) for kind, found in groups_by_kind}
     changes = out_root / "changes.json"
     if changes.is_file():
         data = json.loads(changes.read_text(encoding="utf-8"))
-        pages["changes.md"] = render("changes.md.j2", t=t, data=data, lang=lang,
-                                     default_lang=project.default_lang,
-                                     root=root_prefix(lang_prefix, "changes.md"))
+        pages["changes.md"] = render("changes.md.j2", t=t, data=data, slot=slot("changes"))
+        slots["changes.md"] = {slot("changes"): render(
+            "changes_body.html.j2", t=t, data=data, lang=lang, default_lang=project.default_lang,
+            root=root_prefix(lang_prefix, "changes.md"))}
     return Generated(pages, slots)
 
 
-def fill_slots(site: Path, slots: Mapping[str, str]) -> None:
-    """Put each store list into its built page (`support/x.md` -> `support/x/index.html`)."""
-    for docs_rel, html in slots.items():
+def _shown(store: Store) -> str:
+    """A store's fields as the site shows them (not where its row was)."""
+    return repr([getattr(store, f.name) for f in dataclasses.fields(store) if f.name != "source"])
+
+
+def _cached(cache: Path | None, key: str, make: Callable[[], str]) -> str:
+    if cache is None:
+        return make()
+    path = cached_file(cache, "site-lists", key, ".html")
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    text = make()
+    store_in_cache(path, text.encode("utf-8"))
+    return text
+
+
+def fill_slots(site: Path, slots: Mapping[str, Mapping[str, str]]) -> None:
+    """Put each slot's HTML into its built page (`support/x.md` -> `support/x/index.html`)."""
+    for docs_rel, fills in slots.items():
         stem = PurePosixPath(docs_rel).with_suffix("")
         built = site.joinpath(*stem.parts[:-1] if stem.name == "index" else stem.parts, "index.html")
         text = built.read_text(encoding="utf-8")
-        if text.count(SLOT) != 1:
-            raise ValueError(f"{built}: expected one store-list slot")
-        built.write_text(text.replace(SLOT, html), encoding="utf-8")
+        for marker, html in fills.items():
+            if text.count(marker) != 1:
+                raise ValueError(f"{built}: expected one {marker}")
+            text = text.replace(marker, html)
+        built.write_text(text, encoding="utf-8")
 
 
 def _doc_link(from_rel: str) -> Callable[[str], str]:

@@ -16,7 +16,7 @@ UTF-8 with a BOM and CRLF line ends so that Notepad on an agency PC shows the di
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -49,17 +49,21 @@ class Bundle:
 
 def run(ctx: BuildContext) -> None:
     project = ctx.project
+    stores = {s.store_id: s for s in project.stores}
+    unchanged_materials = ctx.materials_digest(stores=False)
     for bundle in plan(project, ctx.out.meta):
         if not bundle.files:
             continue
         names = archive_names(bundle, ctx.out.meta)
-        text = readme(project, bundle, ctx.out.meta, names).encode("utf-8-sig")
-        # Keyed by what goes in (names and file hashes, known without reading the files again):
-        # a rebuild re-zips only the bundles whose files changed.
-        key = content_key(code_version(), README, hashlib.sha256(text).hexdigest(),
-                          *(f"{names[rel]}\0{ctx.out.digest(rel)[0]}" for rel in sorted(bundle.files)))
+        # Keyed by what goes in, without making it: each file's name, hash (known without reading
+        # it again) and meta, the store rows its README lists, and the rest of materials/ (formats,
+        # settings) and code for the README. A rebuild re-zips only the bundles that changed.
+        key = content_key(code_version(), unchanged_materials, bundle.slug, bundle.audience, bundle.title, *(
+            f"{names[rel]}\0{ctx.out.digest(rel)[0]}\0{sorted(ctx.out.meta[rel].items())}\0"
+            f"{_shown(stores.get(str(ctx.out.meta[rel].get('store_id'))))}" for rel in sorted(bundle.files)))
         cached = cached_file(ctx.cache, "bundles", key, ".zip")
         if not cached.exists():
+            text = readme(project, bundle, ctx.out.meta, names).encode("utf-8-sig")
             cached.parent.mkdir(parents=True, exist_ok=True)
             write_zip(cached, {names[rel]: ctx.out.root / rel for rel in bundle.files} | {README: text})
         # The directive(s) its files follow: the change report names them when a bundle changes.
@@ -69,6 +73,11 @@ def run(ctx: BuildContext) -> None:
         ctx.out.link(f"downloads/bundles/{bundle.slug}.zip", cached, "bundle",
                      audience=bundle.audience, items=len(bundle.files), title=bundle.title,
                      directive="; ".join(directives) or None, **meta)
+
+
+def _shown(store: Store | None) -> str:
+    return "" if store is None else repr([getattr(store, f.name) for f in dataclasses.fields(store)
+                                          if f.name != "source"])
 
 
 def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle]:

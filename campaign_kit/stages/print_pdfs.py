@@ -158,7 +158,7 @@ def _store_items(ctx: BuildContext) -> None:
     sampled: set[tuple[str, str]] = set()
     for store, fmt_name, fmt, pdf_path in render_store_items(
             project, project.stores, jobs=ctx.options.jobs, cache=ctx.cache,
-            progress=ctx.progress):
+            progress=ctx.progress, context=ctx.materials_digest(stores=False)):
         rel = store_rel(store, fmt_name)
         ctx.out.link(rel, pdf_path, fmt.kind, store_id=store.store_id, carrier=store.carrier,
                      district=store.district, province=store.province, format=fmt_name,

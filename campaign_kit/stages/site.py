@@ -22,7 +22,7 @@ from ..pipeline import BuildContext
 from ..site import fonts
 from ..site.build import DOCS, build_language, prepare, write_fonts
 from ..site.config import LangBuild
-from ..site.generated import fill_slots, generated_pages, render
+from ..site.generated import Directory, directory, fill_slots, generated_pages, render
 from ..site.search import fold_index
 from ..site.sources import load_page, page_names, store_links
 from ..site.texts import SiteTexts
@@ -34,20 +34,23 @@ def run(ctx: BuildContext) -> None:
     names = page_names(DOCS, ctx.project.default_lang)
     epoch = _source_epoch(ctx)
     work_root = ctx.cache / "site-work"
+    stores = directory(ctx.project, ctx.out.meta)
     for lang in ctx.project.languages:
-        _build_language(ctx, lang, names, epoch, work_root)
+        _build_language(ctx, lang, names, epoch, work_root, stores)
     shutil.rmtree(work_root, ignore_errors=True)
     _write_go_pages(ctx)
 
 
-def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: int, work_root: Path) -> None:
+def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: int, work_root: Path,
+                    stores: Directory) -> None:
     """Sources and generated pages -> mkdocs -> store lists, folded search, fonts -> the output."""
     project = ctx.project
     prefix = "" if lang.code == project.default_lang else f"{lang.code}/"
     build = LangBuild(lang, prefix, work_root / lang.code)
     t = SiteTexts(project, lang.code)
     sources = [load_page(DOCS, project, lang.code, n, t("fallback_notice")) for n in names]
-    generated = generated_pages(project, lang.code, prefix, ctx.out.meta, ctx.out.root, ctx.out.digest)
+    generated = generated_pages(project, lang.code, prefix, ctx.out.meta, ctx.out.root, ctx.out.digest,
+                                ctx.cache, stores)
     prepare(build, project, {f"{s.name}.md": s.markdown for s in sources} | generated.pages)
     nav = [f"{n}.md" for n in names] + [p for p in ("support/index.md", "directives.md", "downloads.md",
                                                      "changes.md") if p in generated.pages]
@@ -58,7 +61,8 @@ def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: 
     index = build.site / "search" / "search_index.json"
     fold_index(index)
     # The pages' characters: mkdocs' pages (known with its result), the store lists, the index.
-    added = set().union(*generated.slots.values(), index.read_text(encoding="utf-8"))
+    added = set().union(*(html for fills in generated.slots.values() for html in fills.values()),
+                        index.read_text(encoding="utf-8"))
     faces = write_fonts(build, project, ctx.cache / "fonts", built.used | added, built.content | added,
                         built.home)
     _write_embed(ctx, build, t, faces)
