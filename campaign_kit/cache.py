@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 from importlib import metadata
-import json
 from pathlib import Path
 from typing import Any, Sequence
 

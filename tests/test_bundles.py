@@ -109,7 +109,7 @@ def test_bundles_by_audience(project: Project, tmp_path: Path) -> None:
 def test_bundles_are_byte_reproducible(project: Project, tmp_path: Path) -> None:
     outputs = []
     for name in ("a", "b"):
-        ctx = _context(project, tmp_path / name)
+        ctx = _context(project, tmp_path / name / "out")  # each with its own cache
         _register_fakes(ctx)
         bundles.run(ctx)
         outputs.append({rel: (ctx.out.root / rel).read_bytes()
@@ -130,3 +130,27 @@ def test_nothing_to_bundle(project: Project, tmp_path: Path) -> None:
     ctx = _context(project, tmp_path / "out")
     bundles.run(ctx)
     assert not ctx.out.meta
+
+
+def test_bundles_are_zipped_again_only_when_their_content_changes(small_materials: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+
+    def run(name: str) -> dict[str, int]:
+        project = load_project(small_materials)
+        ctx = BuildContext(project=project, out=Output(tmp_path / name), options=Options(), previous=None,
+                           previous_root=tmp_path / "none", cache=cache)
+        _register_fakes(ctx)
+        bundles.run(ctx)
+        return {rel: (ctx.out.root / rel).stat().st_ino for rel, m in ctx.out.meta.items() if m["kind"] == "bundle"}
+
+    first = run("one")
+    (small_materials / "directives" / "2021-03-01-site.md").write_text(
+        "---\nnumber: 77/STTTT-TEST\ndate: 2021-03-01\nissuer: Sở Thông tin và Truyền thông\n"
+        "title: V/v thử\n---\nChỉ nội dung trên trang hướng dẫn.\n", encoding="utf-8")
+    assert run("two") == first  # a directive for the site only: every bundle from the cache
+    stores = small_materials / "stores" / "few.csv"
+    stores.write_text(stores.read_text(encoding="utf-8").replace("Số 12", "Số 14"), encoding="utf-8")
+    third = run("three")
+    changed = sorted(rel for rel in first if third[rel] != first[rel])
+    # The edited store (VNPT, Hữu Lũng) is listed in its carrier's and its district's READMEs.
+    assert changed == ["downloads/bundles/cua-hang-huyen-huu-lung.zip", "downloads/bundles/cua-hang-vnpt.zip"]

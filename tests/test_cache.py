@@ -127,3 +127,31 @@ def test_stages_that_read_no_store_are_replayed(small_materials: Path, tmp_path:
     build(small_materials, out, options)
     assert "(nothing changed)" not in "\n".join(r.getMessage() for r in caplog.records)
     assert "1800 1234" in (out / "downloads" / "messages" / "vi" / "loudspeaker.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_mkdocs_runs_again_only_when_its_sources_change(small_materials: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    from campaign_kit.site import build as site_build
+
+    caplog.set_level(logging.INFO, logger="campaign_kit")
+    out, options = tmp_path / "site", Options(only=("print", "site"), cache=tmp_path / "cache")
+
+    def mkdocs_runs() -> int:
+        text = "\n".join(r.getMessage() for r in caplog.records)
+        caplog.clear()
+        return len(re.findall(r"mkdocs builds", text))
+
+    build(small_materials, out, options)
+    assert mkdocs_runs() == 4  # one build per language
+    stores = small_materials / "stores" / "few.csv"  # a store's name: its list is filled in after mkdocs
+    stores.write_text(stores.read_text(encoding="utf-8").replace("Cửa hàng VNPT", "Điểm VNPT"), encoding="utf-8")
+    build(small_materials, out, options)
+    assert mkdocs_runs() == 0
+    assert "Điểm VNPT Hữu Lũng" in (out / "support" / "huyen-huu-lung" / "index.html").read_text(encoding="utf-8")
+    base = tmp_path / "mkdocs.yml"  # the base config every language INHERITs
+    base.write_text(site_build.BASE_CONFIG.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    monkeypatch.setattr(site_build, "BASE_CONFIG", base)
+    build(small_materials, out, replace(options, force=True))
+    assert mkdocs_runs() == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from . import fonts
 from .config import LangBuild, needs_language_partial, write_config
 from .generated import render
 
+log = logging.getLogger("campaign_kit")
 REPO = Path(__file__).resolve().parents[2]
 BASE_CONFIG = REPO / "mkdocs.yml"
 DOCS = REPO / "docs"
@@ -89,9 +91,11 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
     input as it was: a rebuild copies the last result (0.2 s) instead of building (8 s a language
     at 20,000 stores)."""
     write_config(BASE_CONFIG, build, project, site_name, nav)
-    key = content_key(code_version(), str(epoch), *_tree(build.work, skip=build.site))
+    key = content_key(code_version(), str(epoch), BASE_CONFIG.read_text(encoding="utf-8"),  # INHERITed
+                      *_tree(build.work, skip=build.site))
     stored = cache / "site-mkdocs" / build.code / key
     if not (stored / "built.json").is_file():
+        log.info("site (%s): mkdocs builds %d pages", build.code, len(nav))
         warnings = run_mkdocs(build, project, site_name, nav, epoch)
         names = tuple(lang.name for lang in project.languages)
         built = Built(warnings, used_characters(build.site), used_characters(build.site, drop=names),
@@ -105,6 +109,7 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
             ensure_ascii=False), encoding="utf-8")
         os.replace(temp, stored)
         return built
+    log.info("site (%s): mkdocs sources unchanged, its last build reused", build.code)
     if build.site.exists():
         shutil.rmtree(build.site)
     shutil.copytree(stored / "site", build.site)

@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 from typing import Any, Mapping
 
 from ..cache import cached_file, code_version, content_key
+from ..freshness import templates_digest
 from ..model import Format, Project, Store
 from ..pipeline import BuildContext
 from ..publish.labels import kit_words, render
@@ -50,15 +51,15 @@ class Bundle:
 def run(ctx: BuildContext) -> None:
     project = ctx.project
     stores = {s.store_id: s for s in project.stores}
-    unchanged_materials = ctx.materials_digest(stores=False)
+    readme_inputs = repr(readme_inputs_of(project)) + "".join(templates_digest())  # its template too
     for bundle in plan(project, ctx.out.meta):
         if not bundle.files:
             continue
         names = archive_names(bundle, ctx.out.meta)
         # Keyed by what goes in, without making it: each file's name, hash (known without reading
-        # it again) and meta, the store rows its README lists, and the rest of materials/ (formats,
-        # settings) and code for the README. A rebuild re-zips only the bundles that changed.
-        key = content_key(code_version(), unchanged_materials, bundle.slug, bundle.audience, bundle.title, *(
+        # it again) and meta, the store rows its README lists, what else the README shows, and the
+        # code. A rebuild re-zips only the bundles that changed.
+        key = content_key(code_version(), readme_inputs, bundle.slug, bundle.audience, bundle.title, *(
             f"{names[rel]}\0{ctx.out.digest(rel)[0]}\0{sorted(ctx.out.meta[rel].items())}\0"
             f"{_shown(stores.get(str(ctx.out.meta[rel].get('store_id'))))}" for rel in sorted(bundle.files)))
         cached = cached_file(ctx.cache, "bundles", key, ".zip")
@@ -145,6 +146,12 @@ def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]]) -> dict
             depth[rel] += 1
             # The whole output path at worst: unique, and never README.txt at the top.
             names[rel] = "/".join(parts[-depth[rel]:]) if depth[rel] <= len(parts) else "files/" + rel
+
+
+def readme_inputs_of(project: Project) -> tuple[Any, ...]:
+    """Everything `readme` reads from the project besides the bundle's stores: part of the key."""
+    return (project.settings, project.campaign.campaign.department, project.campaign.sample_stores,
+            sorted(project.formats.items()), project.campaign.carriers)
 
 
 def readme(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
