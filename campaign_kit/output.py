@@ -172,7 +172,7 @@ class Output:
     def files(self) -> Iterator[str]:
         """Every file written (through `path`, `write_*` or `link`), sorted."""
         for rel in sorted(self.written):
-            if (self.root / rel).is_file():
+            if os.path.isfile(os.path.join(self.root, rel)):
                 yield rel
 
     def manifest(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ UTF-8 with a BOM and CRLF line ends so that Notepad on an agency PC shows the di
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -52,6 +53,10 @@ def run(ctx: BuildContext) -> None:
     project = ctx.project
     stores = {s.store_id: s for s in project.stores}
     readme_inputs = repr(readme_inputs_of(project)) + "".join(templates_digest())  # its template too
+
+    @functools.lru_cache(maxsize=None)  # a store's files are in two bundles
+    def shown(store_id: str) -> str:
+        return _shown(stores.get(store_id))
     for bundle in plan(project, ctx.out.meta):
         if not bundle.files:
             continue
@@ -60,8 +65,8 @@ def run(ctx: BuildContext) -> None:
         # it again) and meta, the store rows its README lists, what else the README shows, and the
         # code. A rebuild re-zips only the bundles that changed.
         key = content_key(code_version(), readme_inputs, bundle.slug, bundle.audience, bundle.title, *(
-            f"{names[rel]}\0{ctx.out.digest(rel)[0]}\0{sorted(ctx.out.meta[rel].items())}\0"
-            f"{_shown(stores.get(str(ctx.out.meta[rel].get('store_id'))))}" for rel in sorted(bundle.files)))
+            f"{names[rel]}\0{ctx.out.digest(rel)[0]}\0{_readme_meta(ctx.out.meta[rel])}\0"
+            f"{shown(str(ctx.out.meta[rel].get('store_id')))}" for rel in sorted(bundle.files)))
         cached = cached_file(ctx.cache, "bundles", key, ".zip")
         if not cached.exists():
             text = readme(project, bundle, ctx.out.meta, names).encode("utf-8-sig")
@@ -74,6 +79,11 @@ def run(ctx: BuildContext) -> None:
         ctx.out.link(f"downloads/bundles/{bundle.slug}.zip", cached, "bundle",
                      audience=bundle.audience, items=len(bundle.files), title=bundle.title,
                      directive="; ".join(directives) or None, **meta)
+
+
+def _readme_meta(info: Mapping[str, Any]) -> str:
+    """What `readme` reads of a file's meta (its store, by `_shown`, apart)."""
+    return f"{info.get('format')}\0{info.get('kind')}\0{info.get('directive')}"
 
 
 def _shown(store: Store | None) -> str:

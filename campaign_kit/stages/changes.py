@@ -17,6 +17,7 @@ over from the previous output are unchanged by construction and show up nowhere.
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,7 @@ def current_files(root: Path, meta: Mapping[str, Mapping[str, Any]],
     which reads a file only when its hash is not known already)."""
     result = {}
     for rel, info in sorted(meta.items()):
-        if not _compared(info) or not (root / rel).is_file():
+        if not _compared(info) or not os.path.isfile(os.path.join(root, rel)):
             continue
         result[rel] = FileState(rel, info["kind"], info.get("lang"), digest(rel)[0], info.get("directive"))
     return result
