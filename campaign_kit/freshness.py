@@ -33,13 +33,25 @@ def material_hashes(materials: Path) -> dict[str, str]:
             for p in sorted(materials.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 
-def fingerprint(materials: Path | dict[str, str], options: Any, extra_files: tuple[str, ...] = ()) -> str:
+def source_hashes() -> dict[str, str]:
+    """sha256 of every file of `docs/`, `templates/` and `mkdocs.yml`, by its path in the repository."""
+    hashes = {}
+    for name in SOURCES:
+        root = REPO / name
+        paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+        hashes.update({p.relative_to(REPO).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                       for p in paths if "__pycache__" not in p.parts})
+    return hashes
+
+
+def fingerprint(materials: Path | dict[str, str], options: Any, extra_files: tuple[str, ...] = (),
+                sources: dict[str, str] | None = None) -> str:
     """One key over every input of a build (`materials`: the folder or its `material_hashes`;
-    `extra_files`: inputs outside these folders, such as a print profile, by path, size and date)."""
+    `sources`: `source_hashes`, if already read; `extra_files`: inputs outside these folders,
+    such as a print profile, by path, size and date)."""
     hashes = material_hashes(materials) if isinstance(materials, Path) else materials
     parts = [code_version(), repr(options), *(f"materials/{k}\0{v}" for k, v in sorted(hashes.items()))]
-    for root in (REPO / s for s in SOURCES):
-        parts.extend(_contents(root))
+    parts.extend(f"{k}\0{v}" for k, v in sorted((source_hashes() if sources is None else sources).items()))
     parts.extend(fonts_digest())
     parts.extend(_stats([Path(f) for f in extra_files]))
     return content_key(*parts)
@@ -49,11 +61,6 @@ def fingerprint(materials: Path | dict[str, str], options: Any, extra_files: tup
 def fonts_digest() -> tuple[str, ...]:
     """Path, size and date of every font file on this machine."""
     return tuple(line for folder in FONT_DIRS if folder.is_dir() for line in _stats(sorted(folder.rglob("*"))))
-
-
-def templates_digest() -> list[str]:
-    """Path and sha256 of every file of `templates/`."""
-    return _contents(REPO / "templates")
 
 
 def up_to_date(out: Path, cache: Path, key: str) -> tuple[int, tuple[str, ...]] | None:
@@ -88,12 +95,6 @@ def record(out: Path, cache: Path, key: str, warnings: tuple[str, ...]) -> None:
 def forget(cache: Path) -> None:
     """Before a build changes the output: until it records its own, none is up to date."""
     (cache / RECORD).unlink(missing_ok=True)
-
-
-def _contents(root: Path) -> list[str]:
-    paths = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
-    return [f"{p.relative_to(REPO).as_posix()}\0{hashlib.sha256(p.read_bytes()).hexdigest()}"
-            for p in paths if "__pycache__" not in p.parts]
 
 
 def _stats(paths: list[Path]) -> list[str]:

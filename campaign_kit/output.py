@@ -31,7 +31,11 @@ def safe_join(root: Path, relpath: str, checked_dirs: set[str] | None = None) ->
     `checked_dirs`: folders (relative) already found to be real folders inside `root`: a path
     under them needs one `lstat` per new folder, not a `resolve()` of every component (40 s for
     140,000 files)."""
-    parts = _checked_parts(relpath)
+    return _inside(root, _checked_parts(relpath), relpath, checked_dirs)
+
+
+def _inside(root: Path, parts: list[str], relpath: str, checked_dirs: set[str] | None) -> Path:
+    """`safe_join` for `parts` that `_checked_parts` has passed."""
     target = os.path.join(root, *parts)
     if checked_dirs is not None and _real_folders(root, parts[:-1], checked_dirs) \
             and not os.path.islink(target):
@@ -90,7 +94,7 @@ class Output:
         parts = _checked_parts(relpath)  # refuses `..`, absolute paths, ... before any folder is made
         if len(parts) > 1 and "/".join(parts[:-1]) not in self._checked_dirs:
             os.makedirs(os.path.join(self.root, *parts[:-1]), exist_ok=True)
-        target = safe_join(self.root, relpath, self._checked_dirs)
+        target = _inside(self.root, parts, relpath, self._checked_dirs)
         self.written.add(relpath)
         return target
 

@@ -63,12 +63,18 @@ class BuildContext:
     cache: Path
     inputs: dict[str, str] = field(default_factory=dict)
     """sha256 of each file of materials/, by its path there."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """sha256 of each file of docs/, templates/ and mkdocs.yml (`freshness.source_hashes`)."""
     warnings: list[str] = field(default_factory=list)
 
     def materials_digest(self, stores: bool) -> str:
         """One key over materials/, with or without the store lists."""
         return content_key(*(f"{k}\0{v}" for k, v in sorted(self.inputs.items())
                              if stores or not k.startswith(STORE_LISTS)))
+
+    def templates_digest(self) -> str:
+        """One key over templates/ (read once per build, with the build's fingerprint)."""
+        return content_key(*(f"{k}\0{v}" for k, v in sorted(self.sources.items()) if k.startswith("templates/")))
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -114,9 +120,9 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     out = out.resolve()
     cache = (options.cache or out.with_name(out.name + ".cache")).resolve()
     cache.mkdir(parents=True, exist_ok=True)
-    inputs = freshness.material_hashes(materials)
+    inputs, sources = freshness.material_hashes(materials), freshness.source_hashes()
     key = freshness.fingerprint(inputs, (options.strict, options.only),
-                                (project.print_profile,) if project.print_profile else ())
+                                (project.print_profile,) if project.print_profile else (), sources)
     if not options.force and (last := freshness.up_to_date(out, cache, key)) is not None:
         log.info("nothing changed since the last build: %s is up to date", out)
         return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
@@ -128,7 +134,7 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
         ctx = BuildContext(project=project, out=Output(staging, previous=manifest_hashes(previous),
                                                        previous_root=out, existing=existing),
                            options=options, previous=previous, previous_root=out, cache=cache,
-                           inputs=inputs)
+                           inputs=inputs, sources=sources)
         _carry_over(ctx, skip=stages)
         for name in stages:
             _run_stage(ctx, name)
@@ -162,7 +168,7 @@ def _run_stage(ctx: BuildContext, name: str) -> None:
     if getattr(module, "READS_STORES", True) is False:
         # Made from materials (store lists aside), templates and code only: the same inputs as
         # last time give the same files, linked from the cache without running the stage.
-        memo = content_key(code_version(), name, *freshness.templates_digest(), *freshness.fonts_digest(),
+        memo = content_key(code_version(), name, ctx.templates_digest(), *freshness.fonts_digest(),
                            ctx.materials_digest(stores=False))
         replayed = replay_stage(ctx.cache, ctx.out, name, memo)
         if replayed is not None:

@@ -125,6 +125,8 @@ _SHARED_REPRS: dict[int, tuple[object, str]] = {}
 def _shared_repr(value: object) -> str:
     entry = _SHARED_REPRS.get(id(value))
     if entry is None or entry[0] is not value:  # an id is only reused once its object is gone
+        if len(_SHARED_REPRS) > 256:
+            _SHARED_REPRS.clear()  # earlier builds' objects (a long test run): let them go
         entry = _SHARED_REPRS[id(value)] = (value, repr(sorted(value.items()) if isinstance(value, Mapping) else value))
     return entry[1]
 
@@ -330,8 +332,8 @@ def _pdf(folder: Path, key: str) -> str:
 
 
 class _PlanMemo:
-    """What each store's items were keyed by last time, by a digest of the store's row (every
-    field but where the row was), valid while `context` (code, templates, fonts, the rest of
+    """What each store's items were keyed by last time, by a digest of the store's row
+    (`Store.row`), valid while `context` (code, templates, fonts, the rest of
     materials/) is the same."""
 
     def __init__(self, path: Path, context: str):
@@ -353,8 +355,7 @@ class _PlanMemo:
 
 
 def _row_digest(store: Store) -> str:
-    shown = [getattr(store, f.name) for f in fields(store) if f.name != "source"]
-    return hashlib.sha256(repr(shown).encode("utf-8")).hexdigest()
+    return hashlib.sha256(repr(store.row()).encode("utf-8")).hexdigest()
 
 
 def render_batch(batch: tuple[list[StoreItem], list[Path]]) -> list[tuple[str, str, str]]:

@@ -63,9 +63,8 @@ def _source_date(epoch: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
-def run_mkdocs(build: LangBuild, project: Project, site_name: str, nav: list[str], epoch: int) -> list[str]:
+def run_mkdocs(config_file: Path, epoch: int) -> list[str]:
     """Build; returns mkdocs' warnings (the stage passes them on to `ctx.warn`)."""
-    config_file = write_config(BASE_CONFIG, build, project, site_name, nav)
     with logged_warnings("mkdocs") as warnings, _source_date(epoch):
         config = load_config(config_file=str(config_file))
         mkdocs_build(config)
@@ -90,13 +89,13 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
     Support pages carry only a slot for their store list, so editing a store leaves every mkdocs
     input as it was: a rebuild copies the last result (0.2 s) instead of building (8 s a language
     at 20,000 stores)."""
-    write_config(BASE_CONFIG, build, project, site_name, nav)
+    config_file = write_config(BASE_CONFIG, build, project, site_name, nav)
     key = content_key(code_version(), str(epoch), BASE_CONFIG.read_text(encoding="utf-8"),  # INHERITed
                       *_tree(build.work, skip=build.site))
     stored = cache / "site-mkdocs" / build.code / key
     if not (stored / "built.json").is_file():
         log.info("site (%s): mkdocs builds %d pages", build.code, len(nav))
-        warnings = run_mkdocs(build, project, site_name, nav, epoch)
+        warnings = run_mkdocs(config_file, epoch)
         names = tuple(lang.name for lang in project.languages)
         built = Built(warnings, used_characters(build.site), used_characters(build.site, drop=names),
                       used_characters(build.site, only=build.site / "index.html"))

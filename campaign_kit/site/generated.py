@@ -4,7 +4,6 @@ addresses are text, never HTML)."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections import defaultdict
@@ -152,7 +151,7 @@ class Directory:
 def directory(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> Directory:
     # Stores are support points only once a directive makes them so (setting `support_points`).
     groups, several = support_pages(project) if project.settings.support_points else ([], False)
-    rows = {s.store_id: _shown(s) for _, _, pages in groups for page in pages for s in page.stores}
+    rows = {s.store_id: repr(s.row()) for _, _, pages in groups for page in pages for s in page.stores}
     return Directory(groups, several, store_files(meta), rows)
 
 
@@ -194,11 +193,6 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
             "changes_body.html.j2", t=t, data=data, lang=lang, default_lang=project.default_lang,
             root=root_prefix(lang_prefix, "changes.md"))}
     return Generated(pages, slots)
-
-
-def _shown(store: Store) -> str:
-    """A store's fields as the site shows them (not where its row was)."""
-    return repr([getattr(store, f.name) for f in dataclasses.fields(store) if f.name != "source"])
 
 
 def _cached(cache: Path | None, key: str, make: Callable[[], str]) -> str:

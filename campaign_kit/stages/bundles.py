@@ -16,7 +16,6 @@ UTF-8 with a BOM and CRLF line ends so that Notepad on an agency PC shows the di
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from pathlib import PurePosixPath
 from typing import Any, Mapping
 
 from ..cache import cached_file, code_version, content_key
-from ..freshness import templates_digest
 from ..model import Format, Project, Store
 from ..pipeline import BuildContext
 from ..publish.labels import kit_words, render
@@ -52,11 +50,12 @@ class Bundle:
 def run(ctx: BuildContext) -> None:
     project = ctx.project
     stores = {s.store_id: s for s in project.stores}
-    readme_inputs = repr(readme_inputs_of(project)) + "".join(templates_digest())  # its template too
+    readme_inputs = repr(readme_inputs_of(project)) + ctx.templates_digest()  # its template too
 
     @functools.lru_cache(maxsize=None)  # a store's files are in two bundles
     def shown(store_id: str) -> str:
-        return _shown(stores.get(store_id))
+        store = stores.get(store_id)
+        return repr(store.row()) if store else ""
     for bundle in plan(project, ctx.out.meta):
         if not bundle.files:
             continue
@@ -84,11 +83,6 @@ def run(ctx: BuildContext) -> None:
 def _readme_meta(info: Mapping[str, Any]) -> str:
     """What `readme` reads of a file's meta (its store, by `_shown`, apart)."""
     return f"{info.get('format')}\0{info.get('kind')}\0{info.get('directive')}"
-
-
-def _shown(store: Store | None) -> str:
-    return "" if store is None else repr([getattr(store, f.name) for f in dataclasses.fields(store)
-                                          if f.name != "source"])
 
 
 def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle]:

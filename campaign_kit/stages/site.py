@@ -7,7 +7,6 @@ materials and from the earlier stages' outputs. See the README (Decisions) for w
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import shutil
@@ -135,8 +134,7 @@ def _write_go_pages(ctx: BuildContext) -> None:
             raise BuildError(f"site: stores {seen[store.slug]} and {store.store_id} share the go page "
                              f"go/{store.slug}/")
         seen[store.slug] = store.store_id
-        shown = [getattr(store, f.name) for f in dataclasses.fields(store) if f.name != "source"]
-        page = cached_file(ctx.cache, "site-go", content_key(shared, repr(shown)), ".html")
+        page = cached_file(ctx.cache, "site-go", content_key(shared, repr(store.row())), ".html")
         if not page.exists():
             store_in_cache(page, render("go.html.j2", store=store, guides=guides("../../"),
                                         guide_href="../../", **common).encode("utf-8"))
