@@ -35,3 +35,12 @@ def small_materials(materials: Path) -> Path:
         "Thị trấn Đình Lập,Huyện Đình Lập,Lạng Sơn,0912 345 678,7:00–21:00 hằng ngày\n",
         encoding="utf-8")
     return materials
+
+
+def build_bundled_stage(base: Path, stage: str) -> Path:
+    """A copy of the bundled materials under `base`, built with only `stage` into `base/out`."""
+    from campaign_kit.pipeline import Options, build
+
+    shutil.copytree(MATERIALS, base / "materials")
+    build(base / "materials", base / "out", Options(only=(stage,)))
+    return base

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import openpyxl
@@ -10,19 +9,17 @@ import pytest
 
 from campaign_kit.materials import load_project
 from campaign_kit.pipeline import Options, build
+
+from .conftest import build_bundled_stage
 from campaign_kit.stages.forms import STAFF_PER_DISTRICT
 
-ROOT = Path(__file__).resolve().parent.parent
 INSTALLS = "downloads/forms/bieu-mau-so-1-bao-cao-cai-dat.xlsx"
 STAFF = "downloads/forms/danh-sach-nhan-vien-ho-tro-cai-dat.xlsx"
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("forms")
-    shutil.copytree(ROOT / "materials", root / "materials")
-    build(root / "materials", root / "out", Options(only=("forms",)))
-    return root
+    return build_bundled_stage(tmp_path_factory.mktemp("forms"), "forms")
 
 
 def _rows(path: Path) -> list[tuple]:

@@ -4,7 +4,6 @@ files that python-docx opens, the Wi-Fi notice (escaped, multilingual, fits a ph
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import docx
@@ -13,6 +12,8 @@ import pytest
 from campaign_kit.errors import BuildError
 from campaign_kit.materials import load_project
 from campaign_kit.pipeline import Options, build
+
+from .conftest import build_bundled_stage
 from campaign_kit.publish.sms import count_segments, is_gsm7
 from campaign_kit.stages.messages import READING_WPM, reading_time
 from campaign_kit.text import fold
@@ -65,10 +66,7 @@ def test_reading_time() -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("messages")
-    shutil.copytree(ROOT / "materials", root / "materials")
-    build(root / "materials", root / "out", Options(only=("messages",)))
-    return root
+    return build_bundled_stage(tmp_path_factory.mktemp("messages"), "messages")
 
 
 def _docx_text(path: Path) -> str:

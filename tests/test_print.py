@@ -46,14 +46,19 @@ def make_materials(target: Path, stores_csv: str = STORES_CSV) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Project, dict[str, dict]]:
-    base = tmp_path_factory.mktemp("print")
+def build_stage(base: Path, stage: str) -> tuple[Path, Project, dict[str, dict]]:
+    """`make_materials` under `base`, built with only `stage`: the output, the project, and the
+    manifest's entries by path."""
     materials = make_materials(base / "materials")
     out = base / "site"
-    build(materials, out, Options(only=("print",), cache=base / "cache"))
+    build(materials, out, Options(only=(stage,), cache=base / "cache"))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return out, load_project(materials), {e["path"]: e for e in manifest["files"]}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Project, dict[str, dict]]:
+    return build_stage(tmp_path_factory.mktemp("print"), "print")
 
 
 def boxes(pdf: Path) -> Iterator[tuple[list[float], list[float], list[float]]]:

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import zxingcpp
 from PIL import Image, ImageChops
 
-from campaign_kit.materials import load_project
 from campaign_kit.model import Project
-from campaign_kit.pipeline import Options, build
 
-from .test_print import make_materials
+from .test_print import build_stage
 
 
 @pytest.fixture(scope="module")
 def screens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Project, dict[str, dict]]:
-    base = tmp_path_factory.mktemp("screens")
-    materials = make_materials(base / "materials")
-    out = base / "site"
-    build(materials, out, Options(only=("screens",), cache=base / "cache"))
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return out, load_project(materials), {e["path"]: e for e in manifest["files"]}
+    return build_stage(tmp_path_factory.mktemp("screens"), "screens")
 
 
 def test_every_screen_has_its_exact_size_and_reads_back(screens) -> None:
