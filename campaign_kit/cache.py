@@ -49,7 +49,12 @@ def content_key(*parts: str) -> str:
 
 
 def cached_file(cache: Path, group: str, key: str, suffix: str) -> Path:
-    return cache / group / key[:2] / f"{key}{suffix}"
+    return Path(cached_path(cache, group, key, suffix))
+
+
+def cached_path(cache: Path, group: str, key: str, suffix: str) -> str:
+    """`cached_file` as a string, for loops over every store (a Path costs more than the look-up)."""
+    return f"{cache}/{group}/{key[:2]}/{key}{suffix}"
 
 
 def store_in_cache(target: Path, data: bytes) -> Path:
@@ -76,7 +81,8 @@ def replay_stage(cache: Path, out: Output, stage: str, key: str) -> list[str] | 
     if record.get("key") != key or not all(_kept(cache, f["sha256"]).is_file() for f in files):
         return None
     for f in files:
-        out.link(f["path"], _kept(cache, f["sha256"]), f["kind"], sha256=(f["sha256"], f["bytes"]), **f["meta"])
+        out.link(f["path"], _kept(cache, f["sha256"]), f["kind"], sha256=(f["sha256"], f["bytes"]), keyed=True,
+                 **f["meta"])
     return list(record.get("warnings", []))
 
 
@@ -97,6 +103,16 @@ def remember_stage(cache: Path, out: Output, stage: str, key: str, files: Sequen
     target.parent.mkdir(parents=True, exist_ok=True)
     store_in_cache(target, json.dumps({"key": key, "files": entries, "warnings": list(warnings)},
                                       ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def link_content(cache: Path, out: Output, rel: str, data: bytes, kind: str, **meta: Any) -> None:
+    """Write `data` at `rel` by way of the cache's content store (files named by their sha256):
+    a file the recycled output folder has already is neither written nor linked again."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    kept = _kept(cache, sha256)
+    if not out.keeps(rel, kept) and not kept.exists():
+        store_in_cache(kept, data)
+    out.link(rel, kept, kind, sha256=(sha256, len(data)), keyed=True, **meta)
 
 
 def _kept(cache: Path, sha256: str) -> Path:

@@ -16,7 +16,7 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .errors import BuildError
 
@@ -87,6 +87,15 @@ class Output:
     """Every path handed out by `path`: the files of the output, without walking the folder."""
     existing: set[str] = field(default_factory=set)
     """Files already in a recycled staging folder: those not written again go at the end."""
+    recycled: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    """Files of the recycled folder that were linked from a source: path -> (source, sha256, bytes).
+    Linking the same source there again is nothing to do, not even a `stat`."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """What each linked file was linked from (for the build that recycles this folder)."""
+    previous_lines: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    """The last manifest's entries and their lines: an unchanged entry keeps its line."""
+    manifest_sha256: str | None = None
+    """Of the manifest, once written."""
     _checked_dirs: set[str] = field(default_factory=set)
 
     def path(self, relpath: str) -> Path:
@@ -96,6 +105,7 @@ class Output:
             os.makedirs(os.path.join(self.root, *parts[:-1]), exist_ok=True)
         target = _inside(self.root, parts, relpath, self._checked_dirs)
         self.written.add(relpath)
+        self.sources.pop(relpath, None)
         return target
 
     def write_bytes(self, relpath: str, data: bytes, kind: str, **meta: Any) -> Path:
@@ -108,22 +118,40 @@ class Output:
         self.describe(relpath, kind, **meta)
         return target
 
-    def link(self, relpath: str, source: Path, kind: str | None = None,
-             sha256: tuple[str, int] | None = None, **meta: Any) -> Path:
+    def keeps(self, relpath: str, source: Path | str) -> bool:
+        """The recycled folder has `relpath` linked from this very `source` already (a cache file
+        is named by its key: same name, same content): linking it again costs nothing."""
+        known = self.recycled.get(relpath)
+        return known is not None and known[0] == os.fspath(source) and relpath not in self.written
+
+    def link(self, relpath: str, source: Path | str, kind: str | None = None,
+             sha256: tuple[str, int] | None = None, keyed: bool = False, **meta: Any) -> None:
         """Put an existing file (from the cache or the previous output) at `relpath` cheaply.
-        `sha256`: its (hash, size) when known, so the manifest does not read it again."""
+        `sha256`: its (hash, size) when known, so the manifest does not read it again.
+        `keyed`: the source's path names its content (a cache file named by its key), so the
+        build that recycles this folder need not link it again (see `keeps`)."""
+        source = os.fspath(source)
+        if keyed and self.keeps(relpath, source):  # most of a rebuild's 60,000 links: look-ups only
+            self.written.add(relpath)
+            self.sources[relpath] = source
+            self.hashes[relpath] = sha256 or self.recycled[relpath][1:]
+            if kind is not None:
+                self.describe(relpath, kind, **meta)
+            return
         if relpath in self.existing and relpath not in self.written:
             # A recycled folder (checked: real folders and files only) that has the very file
-            # already: nothing to do but to know its hash. Most of a rebuild's 60,000 links.
+            # (inode) already: nothing to do but to know its hash.
             target = os.path.join(self.root, relpath)
             if _same_file(source, target):
                 self.written.add(relpath)
                 sha256 = sha256 or self._unchanged_since_last_build(relpath, target)
                 if sha256 is not None:
                     self.hashes[relpath] = sha256
+                if keyed:
+                    self.sources[relpath] = source
                 if kind is not None:
                     self.describe(relpath, kind, **meta)
-                return Path(target)
+                return
         target = self.path(relpath)
         try:
             os.link(source, target)
@@ -138,9 +166,10 @@ class Output:
             self.hashes[relpath] = sha256
         else:
             self.hashes.pop(relpath, None)
+        if keyed:
+            self.sources[relpath] = source
         if kind is not None:
             self.describe(relpath, kind, **meta)
-        return target
 
     def _unchanged_since_last_build(self, relpath: str, target: Path | str) -> tuple[str, int] | None:
         """The last manifest's hash when `target` is the same inode as the last output's file
@@ -173,10 +202,16 @@ class Output:
         self.meta[relpath] = {"kind": kind, "stage": self.stage, **{
             k: v for k, v in meta.items() if v is not None}}
 
+    def has(self, relpath: str) -> bool:
+        """Whether `relpath` was written (or linked) and is there."""
+        return relpath in self.hashes or (relpath in self.written
+                                          and os.path.isfile(os.path.join(self.root, relpath)))
+
     def files(self) -> Iterator[str]:
         """Every file written (through `path`, `write_*` or `link`), sorted."""
         for rel in sorted(self.written):
-            if os.path.isfile(os.path.join(self.root, rel)):
+            # Written or linked files are there; `path` hands out a place that may stay empty.
+            if rel in self.hashes or os.path.isfile(os.path.join(self.root, rel)):
                 yield rel
 
     def manifest(self) -> dict[str, Any]:
@@ -198,9 +233,15 @@ class Output:
             _remove_empty_parents(self.root, rel)
         manifest = self.manifest()
         # One file per line: diffable, and written by json's C encoder (`indent` would take the
-        # pure-Python one: 1.5 s for 60,000 files).
-        lines = ",\n".join(json.dumps(e, ensure_ascii=False, sort_keys=True) for e in manifest["files"])
-        (self.root / MANIFEST).write_text('{"files": [\n' + lines + "\n]}\n", encoding="utf-8")
+        # pure-Python one: 1.5 s for 60,000 files); an entry as it was keeps its line.
+        lines = []
+        for entry in manifest["files"]:
+            before = self.previous_lines.get(entry["path"])
+            lines.append(before[1] if before is not None and before[0] == entry
+                         else json.dumps(entry, ensure_ascii=False, sort_keys=True))
+        data = ('{"files": [\n' + ",\n".join(lines) + "\n]}\n").encode("utf-8")
+        (self.root / MANIFEST).write_bytes(data)
+        self.manifest_sha256 = hashlib.sha256(data).hexdigest()
         return manifest
 
 
@@ -235,13 +276,34 @@ def manifest_hashes(manifest: dict[str, Any] | None) -> dict[str, tuple[str, int
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
     """The manifest of the last good output, if there is one."""
+    return read_manifest_lines(out)[0]
+
+
+def read_manifest_lines(out: Path) -> tuple[dict[str, Any] | None, dict[str, tuple[dict[str, Any], str]]]:
+    """The manifest, and each entry with its line (as `write_manifest` writes them, one a line)."""
     try:
-        return json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        text = (out / MANIFEST).read_text(encoding="utf-8")
+        manifest = json.loads(text)
     except (OSError, ValueError):
-        return None
+        return None, {}
+    entries = manifest.get("files", [])
+    lines = text.split("\n")[1:-2]
+    if len(lines) != len(entries):
+        return manifest, {}
+    return manifest, {e["path"]: (e, line.removesuffix(",")) for e, line in zip(entries, lines)}
 
 
-def staging_dir(out: Path) -> tuple[Path, set[str]]:
+class Staging(NamedTuple):
+    folder: Path
+    files: set[str]
+    """The files already in it (a recycled folder), else empty."""
+    hashes: dict[str, tuple[str, int]]
+    """sha256 and size of each of them, from its manifest."""
+    manifest_sha256: str | None
+    """Of its manifest: names what `Output.sources` said of it when it was built."""
+
+
+def staging_dir(out: Path) -> Staging:
     """The staging folder next to `out` (same filesystem, so the swap is a rename), and the files
     already in it.
 
@@ -254,19 +316,26 @@ def staging_dir(out: Path) -> tuple[Path, set[str]]:
     if old.is_dir() and not out.exists():
         os.rename(old, out)  # a build killed between the two fallback renames
     staging = out.with_name(out.name + ".staging")
-    existing = _as_its_manifest_says(staging)
-    if existing is None:
+    found = _as_its_manifest_says(staging)
+    if found is None:
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-        existing = set()
-    return staging, existing
+        return Staging(staging, set(), {}, None)
+    files, manifest, sha = found
+    # From now on the folder is being changed: a build killed before its end leaves no manifest
+    # in it, so the next one starts afresh instead of trusting it.
+    os.unlink(staging / MANIFEST)
+    return Staging(staging, files, manifest_hashes(manifest), sha)
 
 
-def _as_its_manifest_says(folder: Path) -> set[str] | None:
-    """The files of `folder` if they are exactly those of its manifest (and the manifest), else None."""
-    manifest = read_manifest(folder)
-    if manifest is None:
+def _as_its_manifest_says(folder: Path) -> tuple[set[str], dict[str, Any], str] | None:
+    """The files of `folder`, its manifest and the manifest's sha256, if the files are exactly
+    those of its manifest (and the manifest), else None."""
+    try:
+        data = (folder / MANIFEST).read_bytes()
+        manifest = json.loads(data)
+    except (OSError, ValueError):
         return None
     listed = {e["path"] for e in manifest.get("files", [])} | {MANIFEST}
     found: set[str] = set()
@@ -282,7 +351,9 @@ def _as_its_manifest_says(folder: Path) -> set[str] | None:
                     found.add(path)
                 else:
                     return None  # a link or a device: not ours
-    return found if found == listed else None
+    if found != listed:
+        return None
+    return found - {MANIFEST}, manifest, hashlib.sha256(data).hexdigest()
 
 
 def swap_in(staging: Path, out: Path) -> None:
@@ -316,3 +387,32 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return result == 0
+
+
+# --- what each recycled file was linked from ---------------------------------------------------
+# Kept beside the build cache (not in the output, which is published): `<cache>/output-sources/
+# <sha256 of the manifest>.json`, for the current output and the one before it (the next staging).
+
+def save_sources(folder: Path, out: Output) -> None:
+    """Remember `out.sources` under its manifest's hash; forget all but the last two."""
+    assert out.manifest_sha256 is not None, "write the manifest first"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{out.manifest_sha256}.json"
+    temp = target.with_name(target.name + ".part")
+    temp.write_text(json.dumps(out.sources, ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, target)
+    kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for stale in kept[2:]:
+        if stale != target:
+            stale.unlink(missing_ok=True)
+
+
+def recycled_sources(folder: Path, staging: Staging) -> dict[str, tuple[str, str, int]]:
+    """For `Output.recycled`: each file of the recycled folder that was linked, its source and hash."""
+    if staging.manifest_sha256 is None:
+        return {}
+    try:
+        sources = json.loads((folder / f"{staging.manifest_sha256}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {rel: (source, *staging.hashes[rel]) for rel, source in sources.items() if rel in staging.hashes}

@@ -17,7 +17,8 @@ from .cache import code_version, content_key, remember_stage, replay_stage
 from .errors import BuildError
 from .materials import load_project
 from .model import Project
-from .output import Output, manifest_hashes, read_manifest, staging_dir, swap_in
+from .output import (Output, manifest_hashes, read_manifest_lines, recycled_sources, save_sources,
+                     staging_dir, swap_in)
 
 log = logging.getLogger("campaign_kit")
 T = TypeVar("T")
@@ -98,6 +99,9 @@ class Stage(Protocol):
     def run(self, ctx: BuildContext) -> None: ...
 
 
+SOURCES = "output-sources"
+"""In the cache: what each output file was linked from (`output.save_sources`)."""
+
 STORE_LISTS = "stores/"
 """Where the store lists are in materials/: stages that set `READS_STORES = False` ignore them."""
 
@@ -115,7 +119,8 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     """Build every output from `materials` into `out`; on any failure `out` stays as it was."""
     started = time.perf_counter()
     project = load_project(materials)  # raises ContentError before anything is written
-    log.info("stage load: %.1f s (%d stores)", time.perf_counter() - started, len(project.stores))
+    loaded = time.perf_counter() - started
+    log.info("stage load: %.1f s (%d stores)", loaded, len(project.stores))
     stages = _selected(options.only)
     out = out.resolve()
     cache = (options.cache or out.with_name(out.name + ".cache")).resolve()
@@ -128,13 +133,16 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
         return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
                            up_to_date=True)
     freshness.forget(cache)
-    staging, existing = staging_dir(out)
+    staging = staging_dir(out)
     try:
-        previous = read_manifest(out)
-        ctx = BuildContext(project=project, out=Output(staging, previous=manifest_hashes(previous),
-                                                       previous_root=out, existing=existing),
-                           options=options, previous=previous, previous_root=out, cache=cache,
-                           inputs=inputs, sources=sources)
+        previous, previous_lines = read_manifest_lines(out)
+        output = Output(staging.folder, previous=manifest_hashes(previous), previous_root=out,
+                        existing=staging.files, recycled=recycled_sources(cache / SOURCES, staging),
+                        previous_lines=previous_lines)
+        ctx = BuildContext(project=project, out=output, options=options, previous=previous,
+                           previous_root=out, cache=cache, inputs=inputs, sources=sources)
+        log.info("stage prepare: %.1f s (fingerprint, last output, staging folder)",
+                 time.perf_counter() - started - loaded)
         _carry_over(ctx, skip=stages)
         for name in stages:
             _run_stage(ctx, name)
@@ -142,10 +150,11 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
             raise BuildError(f"--strict: {len(ctx.warnings)} warning(s), first: {ctx.warnings[0]}")
         finishing = time.perf_counter()
         manifest = ctx.out.write_manifest()
-        swap_in(staging, out)
+        save_sources(cache / SOURCES, ctx.out)
+        swap_in(staging.folder, out)
         log.info("stage output: %.1f s (manifest, swap, old output deleted)", time.perf_counter() - finishing)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging.folder, ignore_errors=True)
         raise
     freshness.record(out, cache, key, tuple(ctx.warnings))
     return BuildReport(files=len(manifest["files"]), seconds=time.perf_counter() - started,

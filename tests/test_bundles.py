@@ -154,3 +154,34 @@ def test_bundles_are_zipped_again_only_when_their_content_changes(small_material
     changed = sorted(rel for rel in first if third[rel] != first[rel])
     # The edited store (VNPT, Hữu Lũng) is listed in its carrier's and its district's READMEs.
     assert changed == ["downloads/bundles/cua-hang-huyen-huu-lung.zip", "downloads/bundles/cua-hang-vnpt.zip"]
+
+
+def test_stores_in_several_provinces_are_bundled_per_province(small_materials: Path, tmp_path: Path) -> None:
+    """A national build: district names repeat across provinces (Huyện Châu Thành is in Long An
+    and Tiền Giang), so carrier and district bundles are per province and never mix them."""
+    regions = small_materials / "regions.yml"
+    regions.write_text(regions.read_text(encoding="utf-8") + (
+        "  - name: Long An\n    districts: [Huyện Châu Thành, Huyện Cần Giuộc]\n"
+        "  - name: Tiền Giang\n    districts: [Huyện Châu Thành]\n"), encoding="utf-8")
+    stores = small_materials / "stores" / "few.csv"
+    stores.write_text(stores.read_text(encoding="utf-8") + (
+        "VNPT-LA-00001,VNPT,Cửa hàng VNPT Châu Thành,Số 1 Quốc lộ 1,Thị trấn Tầm Vu,Huyện Châu Thành,"
+        "Long An,0272 3877 000,7:30–17:30\n"
+        "VNPT-TG-00001,VNPT,Cửa hàng VNPT Tân Hiệp,Số 2 Quốc lộ 1,Thị trấn Tân Hiệp,Huyện Châu Thành,"
+        "Tiền Giang,0273 3831 000,7:30–17:30\n"), encoding="utf-8")
+    project = load_project(small_materials)
+    ctx = _context(project, tmp_path / "out")
+    _register_fakes(ctx)
+    for rel, info in ctx.out.meta.items():  # the print stage records each store's province
+        if info.get("store_id"):
+            info["province"] = next(s.province for s in project.stores if s.store_id == info["store_id"])
+    bundles.run(ctx)
+    made = {rel.removeprefix("downloads/bundles/"): m for rel, m in ctx.out.meta.items() if m["kind"] == "bundle"}
+    assert {"cua-hang-vnpt-lang-son.zip", "cua-hang-vnpt-long-an.zip", "cua-hang-vnpt-tien-giang.zip",
+            "cua-hang-long-an-huyen-chau-thanh.zip", "cua-hang-tien-giang-huyen-chau-thanh.zip",
+            "cua-hang-lang-son-huyen-huu-lung.zip"} <= set(made)
+    assert made["cua-hang-long-an-huyen-chau-thanh.zip"]["items"] == 2  # its one store's two files
+    assert made["cua-hang-vnpt-tien-giang.zip"]["province"] == "Tiền Giang"
+    assert "Huyện Châu Thành, Tiền Giang" in made["cua-hang-tien-giang-huyen-chau-thanh.zip"]["title"]
+    assert _zip(ctx, "cua-hang-long-an-huyen-chau-thanh.zip").namelist() == [
+        "README.txt", "vnpt/vnpt-la-00001-store-banner.pdf", "vnpt/vnpt-la-00001-store-card.pdf"]

@@ -53,21 +53,21 @@ def test_swap_replaces_whole_output_and_keeps_nothing_half_written(tmp_path: Pat
     out = tmp_path / "site"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    staging, existing = staging_dir(out)
+    staging, existing, _, _ = staging_dir(out)
     assert existing == set()
     (staging / "new.txt").write_text("new")
     swap_in(staging, out)
     assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
     assert sorted(p.name for p in staging.iterdir()) == ["old.txt"]  # the previous output, to recycle
     # Not as a manifest describes it: not recycled, the next build starts from an empty folder.
-    assert staging_dir(out) == (staging, set()) and not any(staging.iterdir())
+    assert staging_dir(out)[:2] == (staging, set()) and not any(staging.iterdir())
 
 
 def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None:
     out = tmp_path / "site"
     for files in ({"a/x.txt": "1", "a/b/y.txt": "2", "keep.txt": "3"}, {"keep.txt": "3", "c.txt": "4"},
                   {"a/b/y.txt": "5"}, {"keep.txt": "6"}):
-        staging, existing = staging_dir(out)
+        staging, existing, _, _ = staging_dir(out)
         output = Output(staging, existing=existing)
         for rel, text in files.items():
             output.write_text(rel, text, "asset")
@@ -77,6 +77,9 @@ def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None
         assert found == files | {"manifest.json": found["manifest.json"]}
         assert not [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]  # no empty folders
     assert staging_dir(out)[1]  # the last but one output is recycled: its files are known
+    assert not (staging / "manifest.json").exists()  # in use: no longer trusted if the build dies
+    swap_in(staging, out)
+    swap_in(staging, out)  # as it was, with its manifest
     (staging / "stray.txt").write_text("not in its manifest")
     assert staging_dir(out)[1] == set() and not (staging / "stray.txt").exists()
 

@@ -226,7 +226,7 @@ def test_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest.Mon
     project = load_project(make_materials(tmp_path / "m1", one_store))
     cache = tmp_path / "cache"
     first = [path for _, _, _, path in store_printing.render_store_items(project, project.stores, 1, cache)]
-    assert len(first) == 2 and all(path.is_file() for path in first)
+    assert len(first) == 2 and all(Path(path).is_file() for path in first)
     rendered: list[str] = []
     real = store_printing.render_batch
 
@@ -248,7 +248,7 @@ def test_unchanged_store_rows_are_not_planned_again(tmp_path: Path, caplog: pyte
     project = load_project(make_materials(tmp_path / "m1", STORES_CSV))
     cache = tmp_path / "cache"
 
-    def run(p: Project, context: str) -> tuple[list[Path], str]:
+    def run(p: Project, context: str) -> tuple[list[str], str]:
         caplog.clear()
         paths = [path for *_, path in store_printing.render_store_items(p, p.stores, 1, cache, context=context)]
         return paths, re.findall(r"\((\d+) stores planned again\)", caplog.text)[-1]
@@ -356,7 +356,7 @@ def test_store_pdfs_do_not_depend_on_what_the_cache_held(tmp_path: Path) -> None
     edited = load_project(make_materials(tmp_path / "b", rows.replace("Số 12", "Số 14")))
 
     def outputs(project: Project, cache: Path) -> dict[str, bytes]:
-        return {store_printing.store_rel(store, name): path.read_bytes() for store, name, _, path
+        return {store_printing.store_rel(store, name): Path(path).read_bytes() for store, name, _, path
                 in store_printing.render_store_items(project, project.stores, 1, cache)}
 
     fresh = outputs(original, tmp_path / "fresh")

@@ -169,13 +169,13 @@ def test_downloads_listing_and_store_files(site_materials: Path, tmp_path: Path)
     out.write_bytes("screens/vi/screen-tv.png", b"\x89PNG fake screen", "screen", lang="vi", format="screen-tv")
     out.write_bytes("stores/vnpt-ls-00001/banner.pdf", b"%PDF banner", "store-banner", store_id="VNPT-LS-00001")
     generated = generated_pages(project, "en", "en/", out.meta, out.root)
-    downloads = generated.pages["downloads.md"] + "".join(generated.slots["downloads.md"].values())
+    downloads = generated.pages["downloads.md"] + "".join(f.html() for f in generated.slots["downloads.md"].values())
     assert 'href="../../print/poster-a3-vi.pdf"' in downloads
     assert 'src="../../print/poster-a3-vi.png"' in downloads
     assert 'src="../../screens/vi/screen-tv.png"' in downloads  # a screen image is its own preview
     assert hashlib.sha256(pdf.read_bytes()).hexdigest() in downloads and "A3" in downloads
     assert "messages/sms-vi.txt" in downloads and "banner.pdf" not in downloads  # per-store: not here
-    district = next(v[SLOT] for k, v in generated.slots.items() if "huu-lung" in k)
+    district = next(v[SLOT].html() for k, v in generated.slots.items() if "huu-lung" in k)
     assert 'href="../../../stores/vnpt-ls-00001/banner.pdf"' in district
     empty = generated_pages(project, "vi", "", {}, tmp_path / "none").pages["downloads.md"]
     assert "site-notice" in empty and "<ul" not in empty
@@ -191,7 +191,7 @@ def test_support_points_scale_to_20000_stores(site_materials: Path) -> None:
     groups, _ = support_pages(big)
     assert sum(len(p.stores) for _, _, pages in groups for p in pages) == 20_000
     generated = generated_pages(big, "vi", "", {}, Path("/nonexistent"))
-    store_pages = {k: v + generated.slots[k][SLOT] for k, v in generated.pages.items()
+    store_pages = {k: v + generated.slots[k][SLOT].html() for k, v in generated.pages.items()
                    if k.startswith("support/") and k != "support/index.md"}
     assert len(store_pages) > len(districts)
     assert max(len(v.encode()) for v in store_pages.values()) < 250_000

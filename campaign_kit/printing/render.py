@@ -57,17 +57,24 @@ class Renderer:
     _font_config: Any = field(init=False)
 
     def __post_init__(self) -> None:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
-
         self.fonts = load_font_table(self.root)
         self.digest = templates_digest(self.root)
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.root), autoescape=True,
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self._env.filters["css"] = css_value
-        self._font_config = FontConfiguration()
-        self._css = CSS(filename=str(self.root / SHARED_CSS), font_config=self._font_config)
+        self._css = self._font_config = None
+
+    def _weasyprint(self) -> tuple[Any, Any]:
+        """WeasyPrint's font configuration and the compiled shared stylesheet, made on first use
+        (a rebuild whose pages are all cached never imports WeasyPrint: 2 s saved)."""
+        if self._css is None:
+            from weasyprint import CSS
+            from weasyprint.text.fonts import FontConfiguration
+
+            self._font_config = FontConfiguration()
+            self._css = CSS(filename=str(self.root / SHARED_CSS), font_config=self._font_config)
+        return self._css, self._font_config
 
     def html(self, template: str, context: Mapping[str, Any]) -> str:
         return self._env.get_template(template).render(**context)
@@ -81,9 +88,9 @@ class Renderer:
         """The laid-out WeasyPrint document (its boxes can be read) and its PDF."""
         from weasyprint import HTML
 
+        css, font_config = self._weasyprint()
         with logged_warnings("weasyprint") as warnings:  # what it could not do (a font, an image)
-            doc = HTML(string=html, base_url=str(self.root)).render(
-                stylesheets=[self._css], font_config=self._font_config)
+            doc = HTML(string=html, base_url=str(self.root)).render(stylesheets=[css], font_config=font_config)
             data = doc.write_pdf(finisher=_full_bleed_box, pdf_variant=variant)
         if warnings:
             raise BuildError(f"{what}: WeasyPrint: {'; '.join(warnings[:3])}")

@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import os
+import pickle
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -274,14 +275,16 @@ def _row_problem(store: Store, field: str, message: str) -> Problem:
 
 def render_store_items(project: Project, stores: Sequence[Store], jobs: int, cache: Path,
                        progress: Callable[..., Iterator[Any]] | None = None,
-                       batch: int = BATCH, context: str | None = None) -> Iterator[tuple[Store, str, Format, Path]]:
+                       batch: int = BATCH, context: str | None = None,
+                       kept: Callable[[str, str], bool] | None = None) -> Iterator[tuple[Store, str, Format, str]]:
     """Every store's banner and card as (store, format name, format, cached PDF path), in store order.
 
     Only items missing from `cache` are rendered; text that does not fit is reported for every
     store at once (`ContentError` naming file, row and field). `context`: a key over every input
     besides the store rows (materials without the store lists): with it, a store whose row is
     unchanged is not even planned again (planning 40,000 items takes 3 s), its cached files are
-    looked up under the keys its items had last time."""
+    looked up under the keys its items had last time. `kept(rel, cached path)`: the output
+    has that very file already (so it need not be looked for in the cache)."""
     renderer = shared_renderer()
     salt = "\0".join((code_version(), renderer.digest,
                       renderer.fonts.digest([project.default_lang])))
@@ -291,7 +294,8 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, cac
     to_plan = []
     for store in stores:
         known = memo.get(store) if memo else None
-        if known and all(os.path.exists(_pdf(folder, key)) for _, key in known):
+        if known and all((kept and kept(store_rel(store, name), _pdf(folder, key)))
+                         or os.path.exists(_pdf(folder, key)) for name, key in known):
             planned[store.store_id] = known
         else:
             to_plan.append(store)
@@ -310,7 +314,7 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, cac
              sum(map(len, planned.values())) - len(todo), len(to_plan))
     # A store's banner and card next to each other: the worker encodes their QR code once.
     todo.sort(key=lambda i: (i.carrier.id, i.store_id, i.format_name))
-    chunks = [(todo[n:n + batch], [paths[i.rel] for i in todo[n:n + batch]])
+    chunks = [(todo[n:n + batch], [paths[i.rel] for i in todo[n:n + batch]], folder)
               for n in range(0, len(todo), batch)]
     done = parallel_map(render_batch, chunks, jobs)
     by_id = {s.store_id: s for s in stores}
@@ -324,7 +328,7 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, cac
         memo.save({store.store_id: planned[store.store_id] for store in stores}, stores)
     for store in stores:
         for format_name, key in planned[store.store_id]:
-            yield store, format_name, project.formats[format_name], Path(_pdf(folder, key))
+            yield store, format_name, project.formats[format_name], _pdf(folder, key)
 
 
 def _pdf(folder: Path, key: str) -> str:
@@ -343,13 +347,16 @@ class _PlanMemo:
         except (OSError, ValueError):
             data = {}
         self.rows: dict[str, list[list[str]]] = data.get("stores", {}) if data.get("context") == self.context else {}
+        self._digests: dict[str, str] = {}
 
     def get(self, store: Store) -> list[tuple[str, str]] | None:
-        found = self.rows.get(_row_digest(store))
+        digest = self._digests[store.store_id] = _row_digest(store)
+        found = self.rows.get(digest)
         return [(name, key) for name, key in found] if found else None
 
     def save(self, planned: Mapping[str, list[tuple[str, str]]], stores: Sequence[Store]) -> None:
-        rows = {_row_digest(s): [list(entry) for entry in planned[s.store_id]] for s in stores}
+        rows = {self._digests.get(s.store_id) or _row_digest(s): [list(entry) for entry in planned[s.store_id]]
+                for s in stores}
         if rows != self.rows:
             store_in_cache(self.path, json.dumps({"context": self.context, "stores": rows}).encode())
 
@@ -358,14 +365,14 @@ def _row_digest(store: Store) -> str:
     return hashlib.sha256(repr(store.row()).encode("utf-8")).hexdigest()
 
 
-def render_batch(batch: tuple[list[StoreItem], list[Path]]) -> list[tuple[str, str, str]]:
+def render_batch(batch: tuple[list[StoreItem], list[Path], Path]) -> list[tuple[str, str, str]]:
     """Compose a chunk of items into the cache; return (store_id, field, message) for every
     item whose text does not fit its place (the caller reports them all, naming the row)."""
-    items, targets = batch
+    items, targets, cache = batch
     problems: list[tuple[str, str, str]] = []
     for item, target in zip(items, targets, strict=True):
         try:
-            store_in_cache(target, compose_item(item))
+            store_in_cache(target, compose_item(item, cache))
         except SlotOverflow as exc:
             problems.append((item.store_id, SLOT_FIELD.get(exc.slot, exc.slot),
                              f"store {item.store_id}: {exc} on the {item.format_name}; shorten it "
@@ -378,9 +385,9 @@ SLOT_FIELD = {"name": "name", "address": "address", "meta": "opening_hours", "ur
 """The store-list column behind each slot, for error messages."""
 
 
-def compose_item(item: StoreItem) -> bytes:
+def compose_item(item: StoreItem, cache: Path | None = None) -> bytes:
     """One store's page: its carrier's background, its texts and its QR code, read back."""
-    store_layout = background_layout(item)
+    store_layout = background_layout(item, cache)
     slots = store_layout.slots
     texts = {"name": (item.name, item.sizes["name"]), "address": (item.address, item.sizes["address"]),
              "url": (short_url(item.qr_url), slots["url"].css_size)}
@@ -396,12 +403,17 @@ def compose_item(item: StoreItem) -> bytes:
 _LAYOUTS: dict[str, StoreLayout] = {}
 
 
-def background_layout(item: StoreItem) -> StoreLayout:
-    """The carrier's page for this format with its slots empty: laid out once per process."""
+def background_layout(item: StoreItem, cache: Path | None = None) -> StoreLayout:
+    """The carrier's page for this format with its slots empty: laid out once per process, and
+    kept in `cache` (a rebuild that composes one store's pages needs no layout engine)."""
     renderer = shared_renderer()
     constant = (item.carrier, item.format_name, item.fmt, item.lang, sorted(item.t.items()), item.steps,
-                item.hotline, item.official_site, item.directive, item.sample, renderer.digest)
+                item.hotline, item.official_site, item.directive, item.sample, renderer.digest,
+                renderer.fonts.digest([item.lang]), code_version())
     key = hashlib.sha256(repr(constant).encode()).hexdigest()
+    kept = cache / "layouts" / f"{key}.pickle" if cache else None
+    if key not in _LAYOUTS and kept and kept.is_file():
+        _LAYOUTS[key] = pickle.loads(kept.read_bytes())  # our own cache, written below
     if key not in _LAYOUTS:
         what = f"{item.fmt.title} ({item.carrier.name})"
         html = renderer.html(item.fmt.template, _context([item], background=True))
@@ -416,6 +428,8 @@ def background_layout(item: StoreItem) -> StoreLayout:
             if not slot.inside(safe):
                 raise BuildError(f"{what}: the template's '{slot.name}' box leaves the safe area")
         _LAYOUTS[key] = store_layout
+        if kept:
+            store_in_cache(kept, pickle.dumps(store_layout))
     return _LAYOUTS[key]
 
 

@@ -19,8 +19,9 @@ from ..cache import code_version, content_key
 from ..errors import logged_warnings
 from ..model import Project
 from . import fonts
-from .config import LangBuild, needs_language_partial, write_config
+from .config import LangBuild, config_text, needs_language_partial
 from .generated import render
+from .search import fold_index
 
 log = logging.getLogger("campaign_kit")
 REPO = Path(__file__).resolve().parents[2]
@@ -28,25 +29,33 @@ BASE_CONFIG = REPO / "mkdocs.yml"
 DOCS = REPO / "docs"
 
 
-def prepare(build: LangBuild, project: Project, pages: dict[str, str]) -> None:
-    """Lay out the work folder: page sources, theme overrides, static and generated assets."""
+def prepare(build: LangBuild, pages: dict[str, str], partial: str | None, config: str) -> None:
+    """Lay out the work folder: config, page sources, theme overrides, static assets."""
     if build.work.exists():
         shutil.rmtree(build.work)
     shutil.copytree(DOCS / "overrides", build.overrides)
-    if needs_language_partial(build.code):
+    if partial is not None:
         target = build.overrides / "partials" / "languages" / f"{build.code}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Only the language's own labels: another language's would be worse than the theme's English.
-        own = project.texts.lang_of(build.code, "theme_labels") == build.code
-        labels = project.text(build.code, "theme_labels") if own else {}
-        target.write_text(render("language.html.j2", code=build.code, labels=labels), encoding="utf-8")
+        target.write_text(partial, encoding="utf-8")
     shutil.copytree(DOCS / "assets", build.docs / "assets")
-    # The fonts are only known once the pages are built: write_fonts() fills this in.
+    # The fonts are only known once the pages are built: the site stage writes the real one.
     (build.docs / "assets" / "css" / "generated.css").write_text("", encoding="utf-8")
     for rel, text in pages.items():
         target = build.docs / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    build.config_file.write_text(config, encoding="utf-8")
+
+
+def language_partial(build: LangBuild, project: Project) -> str | None:
+    """The theme's UI words for a language mkdocs-material lacks (Khmer), else None."""
+    if not needs_language_partial(build.code):
+        return None
+    # Only the language's own labels: another language's would be worse than the theme's English.
+    own = project.texts.lang_of(build.code, "theme_labels") == build.code
+    labels = project.text(build.code, "theme_labels") if own else {}
+    return render("language.html.j2", code=build.code, labels=labels)
 
 
 @contextmanager
@@ -73,8 +82,14 @@ def run_mkdocs(config_file: Path, epoch: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Built:
-    """One language's pages as mkdocs made them, and the characters they use (for the fonts)."""
+    """One language's pages as mkdocs made them (kept in the cache, never modified) and the
+    characters they use (for the fonts)."""
 
+    key: str
+    root: str
+    """The kept build: `root/<path>` for each of `files`."""
+    files: dict[str, tuple[str, int]]
+    """Site-relative path -> sha256 and bytes."""
     warnings: list[str]
     used: set[str]
     content: set[str]
@@ -83,44 +98,57 @@ class Built:
 
 
 def build_language(build: LangBuild, project: Project, site_name: str, nav: list[str], epoch: int,
-                   cache: Path) -> Built:
-    """`run_mkdocs`, or its earlier result for the very same sources, config and versions.
+                   cache: Path, pages: dict[str, str]) -> Built:
+    """`run_mkdocs` on `pages` (docs-relative path -> Markdown), or its earlier result for the
+    very same sources, config and versions.
 
     Support pages carry only a slot for their store list, so editing a store leaves every mkdocs
-    input as it was: a rebuild copies the last result (0.2 s) instead of building (8 s a language
-    at 20,000 stores)."""
-    config_file = write_config(BASE_CONFIG, build, project, site_name, nav)
+    input as it was: a rebuild reuses the last result (8 s a language at 20,000 stores). The
+    search index is folded here ("dang ky" finds "đăng ký"), so the kept build is final but for
+    its slots and fonts (the site stage adds those)."""
+    config = config_text(BASE_CONFIG, build, project, site_name, nav)
+    partial = language_partial(build, project)
     key = content_key(code_version(), str(epoch), BASE_CONFIG.read_text(encoding="utf-8"),  # INHERITed
-                      *_tree(build.work, skip=build.site))
+                      config, repr(partial), *_tree(DOCS / "overrides"), *_tree(DOCS / "assets"),
+                      *(f"{rel}\0{text}" for rel, text in sorted(pages.items())))
     stored = cache / "site-mkdocs" / build.code / key
     if not (stored / "built.json").is_file():
         log.info("site (%s): mkdocs builds %d pages", build.code, len(nav))
-        warnings = run_mkdocs(config_file, epoch)
+        prepare(build, pages, partial, config)
+        warnings = run_mkdocs(build.config_file, epoch)
+        fold_index(build.site / "search" / "search_index.json")
         names = tuple(lang.name for lang in project.languages)
-        built = Built(warnings, used_characters(build.site), used_characters(build.site, drop=names),
-                      used_characters(build.site, only=build.site / "index.html"))
+        chars = {"used": used_characters(build.site), "content": used_characters(build.site, drop=names),
+                 "home": used_characters(build.site, only=build.site / "index.html")}
+        files = {path.relative_to(build.site).as_posix(): _digest(path)
+                 for path in sorted(build.site.rglob("*")) if path.is_file() and path.suffix != ".map"}
         if stored.parent.exists():
             shutil.rmtree(stored.parent)  # one result per language is enough to keep
         temp = stored.with_name(key + ".part")
-        shutil.copytree(build.site, temp / "site")
+        temp.mkdir(parents=True)
+        os.replace(build.site, temp / "site")
+        shutil.rmtree(build.work)
         (temp / "built.json").write_text(json.dumps(
-            {"warnings": warnings, **{k: "".join(sorted(getattr(built, k))) for k in ("used", "content", "home")}},
+            {"warnings": warnings, "files": files, **{k: "".join(sorted(v)) for k, v in chars.items()}},
             ensure_ascii=False), encoding="utf-8")
         os.replace(temp, stored)
-        return built
-    log.info("site (%s): mkdocs sources unchanged, its last build reused", build.code)
-    if build.site.exists():
-        shutil.rmtree(build.site)
-    shutil.copytree(stored / "site", build.site)
+    else:
+        log.info("site (%s): mkdocs sources unchanged, its last build reused", build.code)
     data = json.loads((stored / "built.json").read_text(encoding="utf-8"))
-    return Built(data["warnings"], set(data["used"]), set(data["content"]), set(data["home"]))
+    return Built(key, os.path.join(stored, "site"), {rel: (sha, size) for rel, (sha, size) in data["files"].items()},
+                 data["warnings"], set(data["used"]), set(data["content"]), set(data["home"]))
 
 
-def _tree(root: Path, skip: Path) -> Iterator[str]:
-    """Path and sha256 of every file under `root` except under `skip`."""
+def _tree(root: Path) -> Iterator[str]:
+    """Path and sha256 of every file under `root`."""
     for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_relative_to(skip):
+        if path.is_file():
             yield f"{path.relative_to(root).as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}"
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = None) -> set[str]:
@@ -135,21 +163,19 @@ def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = 
     return chars
 
 
-def write_fonts(build: LangBuild, project: Project, cache: Path, used: set[str], content: set[str],
-                home: set[str]) -> tuple[fonts.Face, ...]:
-    """Subset a face for every script the built pages use (`used`: every character; `content`:
-    the same without the switcher's language names; `home`: the home page's); write the
-    stylesheet declaring them."""
+def site_fonts(project: Project, cache: Path, used: set[str], content: set[str],
+               home: set[str]) -> tuple[tuple[fonts.Face, ...], dict[str, bytes]]:
+    """A subset face for every script the built pages use (`used`: every character; `content`:
+    the same without the switcher's language names; `home`: the home page's), and the files
+    declaring them: site-relative path -> bytes (the fonts and `assets/css/generated.css`)."""
     # The switcher names every language in its own script on every page: that alone does not call
     # for a face (the phone's own font shows "中文"), or every page would load every script.
     faces = fonts.faces_for(content, home)
     used = used | set("".join(lang.name for lang in project.languages))
-    target = build.site / "assets" / "fonts"
-    target.mkdir(parents=True, exist_ok=True)
-    for face in faces:
-        (target / face.file).write_bytes(fonts.subset_font(face, used, cache))
-    (build.site / "assets" / "css" / "generated.css").write_text(
-        render("generated.css.j2", colours=project.campaign.colours,
-               font_css=fonts.font_css(faces, "../fonts/")),
-        encoding="utf-8")
-    return faces
+    files = {f"assets/fonts/{face.file}": fonts.subset_font(face, used, cache) for face in faces}
+    files[GENERATED_CSS] = render("generated.css.j2", colours=project.campaign.colours,
+                                  font_css=fonts.font_css(faces, "../fonts/")).encode("utf-8")
+    return faces, files
+
+
+GENERATED_CSS = "assets/css/generated.css"

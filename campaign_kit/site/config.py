@@ -56,8 +56,9 @@ def needs_language_partial(code: str) -> bool:
     return not (MATERIAL_LANGUAGES / f"{code}.html").is_file()
 
 
-def write_config(base: Path, build: LangBuild, project: Project, site_name: str, nav: list[str]) -> Path:
-    """The per-language config: INHERIT the base, set what differs between languages."""
+def config_text(base: Path, build: LangBuild, project: Project, site_name: str, nav: list[str]) -> str:
+    """The per-language config (for `build.config_file`): INHERIT the base, set what differs
+    between languages."""
     languages = []
     for other in project.languages:
         other_prefix = "" if other.code == project.default_lang else f"{other.code}/"
@@ -84,6 +85,4 @@ def write_config(base: Path, build: LangBuild, project: Project, site_name: str,
         "plugins": [{"search": search}],
         "exclude_docs": "*.j2\n",
     }
-    build.config_file.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False),
-                                 encoding="utf-8")
-    return build.config_file
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)

@@ -59,10 +59,10 @@ def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
     knows most of them; otherwise read from the files on disk)."""
     previews = {m["preview_of"]: rel for rel, m in meta.items()
                 if m.get("kind") == "preview" and m.get("preview_of")}
+    general = [(rel, m) for rel, m in meta.items() if m.get("kind") in GENERAL_KINDS and not m.get("store_id")]
     result = []
-    for rel, m in sorted(meta.items(), key=lambda kv: (GENERAL_KINDS.index(kv[1]["kind"])
-                                                      if kv[1].get("kind") in GENERAL_KINDS else 99, kv[0])):
-        if m.get("kind") not in GENERAL_KINDS or m.get("store_id") or not (root / rel).is_file():
+    for rel, m in sorted(general, key=lambda kv: (GENERAL_KINDS.index(kv[1]["kind"]), kv[0])):
+        if not (root / rel).is_file():
             continue
         sha256, size = digest(rel) if digest else _hash(root / rel)
         fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
@@ -129,10 +129,43 @@ def slot(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Fill:
+    """The HTML for a slot, named by `key`: held, or read from the cache only when needed (a
+    rebuild that keeps a page reads none of its 250 stores)."""
+
+    key: str
+    text: str | None = None
+    file: str | None = None
+    """A cached HTML file, with its characters beside it in `<file>.chars`."""
+
+    @classmethod
+    def of(cls, html: str) -> Fill:
+        return cls(hashlib.sha256(html.encode("utf-8")).hexdigest(), text=html)
+
+    def html(self) -> str:
+        if self.text is not None:
+            return self.text
+        assert self.file is not None
+        return Path(self.file).read_text(encoding="utf-8")
+
+    def chars(self) -> str:
+        """Every character of the HTML (the site's font subsets must hold them)."""
+        if self.text is not None:
+            return self.text
+        assert self.file is not None
+        try:
+            return Path(self.file + ".chars").read_text(encoding="utf-8")
+        except FileNotFoundError:  # a cache cleaned by hand: work it out again
+            chars = "".join(sorted(set(self.html())))
+            store_in_cache(Path(self.file + ".chars"), chars.encode("utf-8"))
+            return chars
+
+
+@dataclass(frozen=True)
 class Generated:
     pages: dict[str, str]
     """docs-relative path -> Markdown."""
-    slots: dict[str, dict[str, str]]
+    slots: dict[str, dict[str, Fill]]
     """docs-relative path -> {marker in the built page: the HTML that replaces it}."""
 
 
@@ -144,15 +177,17 @@ class Directory:
     several: bool
     """Stores in more than one province."""
     files: dict[str, list[tuple[str, str]]]
-    rows: dict[str, str]
-    """store id -> its fields as shown (a cache key part)."""
+    shown: dict[str, str]
+    """store id -> its fields and files as a store list shows them (a cache key part)."""
 
 
 def directory(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> Directory:
     # Stores are support points only once a directive makes them so (setting `support_points`).
     groups, several = support_pages(project) if project.settings.support_points else ([], False)
-    rows = {s.store_id: repr(s.row()) for _, _, pages in groups for page in pages for s in page.stores}
-    return Directory(groups, several, store_files(meta), rows)
+    files = store_files(meta)
+    shown = {s.store_id: f"{s.row()!r}\0{files.get(s.store_id, [])}"
+             for _, _, pages in groups for page in pages for s in page.stores}
+    return Directory(groups, several, files, shown)
 
 
 def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping[str, Mapping[str, Any]],
@@ -171,52 +206,61 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
     shared = content_key(code_version(), lang, repr(project.texts), repr(project.settings),
                          repr(project.campaign.sample_stores))
     for province, district, store_pages in groups:
+        siblings = [(p.docs_rel, p.title) for p in store_pages]
         for page in store_pages:
-            pages[page.docs_rel] = render(
+            # Its Markdown shows no store: cached by what it does show (700 renders a language).
+            pages[page.docs_rel] = _cached(cache, content_key(shared, repr(siblings), page.docs_rel,
+                                                              province if several else ""), lambda: render(
                 "support_page.md.j2", t=t, project=project, page=page, province=province if several else "",
-                siblings=store_pages, link=_doc_link(page.docs_rel), slot=SLOT)
+                siblings=store_pages, link=_doc_link(page.docs_rel), slot=SLOT), ".md").html()
             root = root_prefix(lang_prefix, page.docs_rel)
             slots[page.docs_rel] = {SLOT: _cached(cache, content_key(shared, root, *(
-                f"{stores.rows[s.store_id]}\0{files.get(s.store_id, [])}" for s in page.stores)), lambda: render(
+                stores.shown[s.store_id] for s in page.stores)), lambda: render(
                     "store_list.html.j2", t=t, project=project, page=page, files=files, root=root))}
     items = downloads(meta, out_root, digest)
     root = root_prefix(lang_prefix, "downloads.md")
     groups_by_kind = [(kind, found) for kind in GENERAL_KINDS if (found := [d for d in items if d.kind == kind])]
     pages["downloads.md"] = render("downloads.md.j2", t=t, groups=groups_by_kind, slot=slot)
-    slots["downloads.md"] = {slot(kind): render("download_list.html.j2", t=t, items=found, size=human_size,
-                                                root=root) for kind, found in groups_by_kind}
+    slots["downloads.md"] = {slot(kind): Fill.of(render("download_list.html.j2", t=t, items=found,
+                                                        size=human_size, root=root))
+                             for kind, found in groups_by_kind}
     changes = out_root / "changes.json"
     if changes.is_file():
         data = json.loads(changes.read_text(encoding="utf-8"))
         pages["changes.md"] = render("changes.md.j2", t=t, data=data, slot=slot("changes"))
-        slots["changes.md"] = {slot("changes"): render(
+        slots["changes.md"] = {slot("changes"): Fill.of(render(
             "changes_body.html.j2", t=t, data=data, lang=lang, default_lang=project.default_lang,
-            root=root_prefix(lang_prefix, "changes.md"))}
+            root=root_prefix(lang_prefix, "changes.md")))}
     return Generated(pages, slots)
 
 
-def _cached(cache: Path | None, key: str, make: Callable[[], str]) -> str:
+def _cached(cache: Path | None, key: str, make: Callable[[], str], suffix: str = ".html") -> Fill:
     if cache is None:
-        return make()
-    path = cached_file(cache, "site-lists", key, ".html")
-    if path.is_file():
-        return path.read_text(encoding="utf-8")
-    text = make()
-    store_in_cache(path, text.encode("utf-8"))
-    return text
+        return Fill.of(make())
+    path = cached_file(cache, "site-lists", key, suffix)
+    if not path.is_file():
+        text = make()
+        store_in_cache(Path(f"{path}.chars"), "".join(sorted(set(text))).encode("utf-8"))
+        store_in_cache(path, text.encode("utf-8"))
+        return Fill(key, text=text)
+    return Fill(key, file=str(path))
 
 
-def fill_slots(site: Path, slots: Mapping[str, Mapping[str, str]]) -> None:
-    """Put each slot's HTML into its built page (`support/x.md` -> `support/x/index.html`)."""
-    for docs_rel, fills in slots.items():
-        stem = PurePosixPath(docs_rel).with_suffix("")
-        built = site.joinpath(*stem.parts[:-1] if stem.name == "index" else stem.parts, "index.html")
-        text = built.read_text(encoding="utf-8")
-        for marker, html in fills.items():
-            if text.count(marker) != 1:
-                raise ValueError(f"{built}: expected one {marker}")
-            text = text.replace(marker, html)
-        built.write_text(text, encoding="utf-8")
+def built_page(docs_rel: str) -> str:
+    """The page mkdocs makes of a source: `support/x.md` -> `support/x/index.html`."""
+    stem = docs_rel.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem + ".html"
+    return stem + "/index.html"
+
+
+def fill_slots(page: str, fills: Mapping[str, Fill], where: str) -> str:
+    """Put each slot's HTML into a built page."""
+    for marker, fill in fills.items():
+        if page.count(marker) != 1:
+            raise ValueError(f"{where}: expected one {marker}")
+        page = page.replace(marker, fill.html())
+    return page
 
 
 def _doc_link(from_rel: str) -> Callable[[str], str]:

@@ -75,7 +75,7 @@ def run(ctx: BuildContext) -> None:
         directives = sorted({str(ctx.out.meta[rel]["directive"]) for rel in bundle.files
                              if ctx.out.meta[rel].get("directive")})
         meta: dict[str, Any] = dict(bundle.meta)
-        ctx.out.link(f"downloads/bundles/{bundle.slug}.zip", cached, "bundle",
+        ctx.out.link(f"downloads/bundles/{bundle.slug}.zip", cached, "bundle", keyed=True,
                      audience=bundle.audience, items=len(bundle.files), title=bundle.title,
                      directive="; ".join(directives) or None, **meta)
 
@@ -86,10 +86,15 @@ def _readme_meta(info: Mapping[str, Any]) -> str:
 
 
 def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle]:
-    """Every bundle and its files, in a fixed order (carriers, districts, languages, screens)."""
+    """Every bundle and its files, in a fixed order (carriers, districts, languages, screens).
+
+    With stores in several provinces, carrier and district bundles are per province: a
+    district's name is not unique in the country (Châu Thành is in five provinces), a national
+    carrier's banners are a few hundred MB, and each province's stores print their own."""
     stores = {s.store_id: s for s in project.stores}
-    by_carrier: dict[str, list[str]] = defaultdict(list)
-    by_district: dict[str, list[str]] = defaultdict(list)
+    several = len({s.province for s in project.stores}) > 1
+    by_carrier: dict[tuple[str, str], list[str]] = defaultdict(list)
+    by_district: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_lang: dict[str, list[str]] = defaultdict(list)
     screens: list[str] = []
     for rel, info in sorted(meta.items()):
@@ -98,31 +103,42 @@ def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle
             store = stores.get(str(info.get("store_id")))
             carrier = info.get("carrier") or (store.carrier if store else None)
             district = info.get("district") or (store.district if store else None)
+            province = str(info.get("province") or (store.province if store else "")) if several else ""
             if carrier:
-                by_carrier[str(carrier)].append(rel)
+                by_carrier[(str(carrier), province)].append(rel)
             if district:
-                by_district[str(district)].append(rel)
+                by_district[(province, str(district))].append(rel)
         elif kind in PRINT_KINDS and info.get("lang"):
             by_lang[str(info["lang"])].append(rel)
         elif kind == SCREEN_KIND:
             screens.append(rel)
     titles = kit_words().bundles
     settings = project.settings
+    provinces = _provinces(project, {province for _, province in by_carrier}) if several else [""]
     bundles = []
     for carrier in project.campaign.carriers:
-        bundles.append(Bundle(f"cua-hang-{slug(carrier.id)}", "carrier",
-                              render(titles.carrier, settings, name=carrier.name),
-                              by_carrier.get(carrier.id, []), {"carrier": carrier.id}))
-    for district in _districts(project, by_district):
-        bundles.append(Bundle(f"cua-hang-{slug(district)}", "district",
-                              render(titles.district, settings, name=district),
-                              by_district.get(district, []), {"district": district}))
+        for province in provinces:
+            where = {"province": province} if province else {}
+            name = f"{carrier.name} ({province})" if province else carrier.name
+            bundles.append(Bundle(_slug("cua-hang", carrier.id, province), "carrier",
+                                  render(titles.carrier, settings, name=name),
+                                  by_carrier.get((carrier.id, province), []), {"carrier": carrier.id, **where}))
+    for province, district in _districts(project, by_district, provinces):
+        where = {"province": province} if province else {}
+        name = f"{district}, {province}" if province else district
+        bundles.append(Bundle(_slug("cua-hang", province, district), "district",
+                              render(titles.district, settings, name=name),
+                              by_district.get((province, district), []), {"district": district, **where}))
     for language in project.languages:
         bundles.append(Bundle(f"in-an-{slug(language.code)}", "lang",
                               render(titles.lang, settings, name=language.name),
                               by_lang.get(language.code, []), {"lang": language.code}))
     bundles.append(Bundle("man-hinh", "screens", render(titles.screens, settings), screens))
     return bundles
+
+
+def _slug(*parts: str) -> str:
+    return "-".join(slug(part) for part in parts if part)
 
 
 def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -132,7 +148,7 @@ def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]]) -> dict
     names: dict[str, str] = {}
     for rel in bundle.files:
         info = meta.get(rel, {})
-        name = PurePosixPath(rel).name
+        name = rel.rpartition("/")[2]
         if info.get("store_id"):
             store_slug = slug(str(info["store_id"]))
             name = name if name.startswith(store_slug) else f"{store_slug}-{name}"
@@ -210,8 +226,20 @@ def _mm(value: float | None) -> str:
     return f"{value:g}" if value is not None else ""
 
 
-def _districts(project: Project, found: Mapping[str, list[str]]) -> list[str]:
-    """The province's districts in regions.yml order, then any other district files name."""
-    own = next((p.districts for p in project.provinces
-                if p.name == project.campaign.campaign.province), ())
-    return list(own) + sorted(d for d in found if d not in own)
+def _provinces(project: Project, found: set[str]) -> list[str]:
+    """The provinces of regions.yml that have stores, in its order, then any other."""
+    known = [p.name for p in project.provinces]
+    return [p for p in known if p in found] + sorted(found - set(known))
+
+
+def _districts(project: Project, found: Mapping[tuple[str, str], list[str]],
+               provinces: list[str]) -> list[tuple[str, str]]:
+    """(province, district) in regions.yml order (the campaign's province alone: province ""),
+    then any other district the files name."""
+    if provinces == [""]:
+        own = next((p.districts for p in project.provinces
+                    if p.name == project.campaign.campaign.province), ())
+        return [("", d) for d in own] + sorted(k for k in found if k[1] not in own)
+    regions = {p.name: p.districts for p in project.provinces}
+    listed = [(province, d) for province in provinces for d in regions.get(province, ())]
+    return listed + sorted(k for k in found if k not in set(listed))

@@ -17,10 +17,7 @@ over from the previous output are unchanged by construction and show up nowhere.
 from __future__ import annotations
 
 import json
-import os
-from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..model import Project
@@ -58,7 +55,7 @@ class Group:
 
 
 def run(ctx: BuildContext) -> None:
-    current = current_files(ctx.out.root, ctx.out.meta, ctx.out.digest)
+    current = current_files(ctx.out.meta, ctx.out.has, ctx.out.digest)
     previous = previous_files(ctx.previous) if ctx.previous is not None else None
     report = change_report(ctx.project, previous, current)
     ctx.out.write_text(REPORT, json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
@@ -70,13 +67,13 @@ def _compared(info: Mapping[str, Any]) -> bool:
     return info.get("kind") not in IGNORED_KINDS and (not stage or stage in COMPARED_STAGES)
 
 
-def current_files(root: Path, meta: Mapping[str, Mapping[str, Any]],
+def current_files(meta: Mapping[str, Mapping[str, Any]], exists: Callable[[str], bool],
                   digest: Callable[[str], tuple[str, int]]) -> dict[str, FileState]:
     """The files of this build the report covers, with their hashes (`digest`: the output's,
     which reads a file only when its hash is not known already)."""
     result = {}
     for rel, info in sorted(meta.items()):
-        if not _compared(info) or not os.path.isfile(os.path.join(root, rel)):
+        if not _compared(info) or not exists(rel):
             continue
         result[rel] = FileState(rel, info["kind"], info.get("lang"), digest(rel)[0], info.get("directive"))
     return result

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +42,34 @@ QR_ERROR: dict[str, ErrorLevel] = {"poster": "M", "leaflet": "M", "standee": "Q"
 
 def run(ctx: BuildContext) -> None:
     project = ctx.project
-    renderer = shared_renderer()
     directive = project.effective.directive_for("print")
+    items = _general_items(ctx)
+    for item in items:
+        ctx.out.link(item.rel, item.pdf_file, item.kind, keyed=True, lang=item.lang, format=item.format_name,
+                     directive=directive.reference if directive else None, variant=item.variant)
+        if item.variant is None:
+            ctx.out.link(preview_rel(item.rel), item.png_file, "preview", keyed=True, preview_of=item.rel)
+    if project.settings.support_points and project.stores:
+        _store_items(ctx)
+
+
+def _general_items(ctx: BuildContext) -> list[GeneralItem] | list[KeptItem]:
+    """Posters, leaflets and standees in the cache: rendered if missing. They read no store, so
+    while materials/ (store lists aside), templates, fonts and code are the same, the last
+    build's list is used as it is (laying out 20 pages of HTML to find their keys takes 1-2 s)."""
+    project = ctx.project
+    renderer = shared_renderer()
+    profile = Path(project.print_profile).read_bytes() if project.print_profile else b""
+    memo = cached_file(ctx.cache, "print-general", content_key(
+        code_version(), renderer.digest, *(renderer.fonts.digest([lang.code]) for lang in project.languages),
+        ctx.materials_digest(stores=False), hashlib.sha256(profile).hexdigest()), ".json")
+    try:
+        kept = [KeptItem(**entry) for entry in json.loads(memo.read_text(encoding="utf-8"))]
+        if all(os.path.exists(k.pdf_file) and (k.variant or os.path.exists(k.png_file)) for k in kept):
+            log.info("print: general items: 0 rendered, %d reused", len(kept))
+            return kept
+    except (OSError, ValueError, TypeError):
+        pass
     variants: tuple[str | None, ...] = (None, PDFX) if project.print_profile else (None,)
     items = [_general_item(ctx, renderer, name, fmt, lang.code, variant)
              for name, fmt in sorted(project.formats.items()) if fmt.kind in GENERAL_KINDS
@@ -52,13 +80,23 @@ def run(ctx: BuildContext) -> None:
     for _ in ctx.progress(parallel_map(render_general, todo, ctx.options.jobs),
                           "print: posters, leaflets, standees", total=len(todo)):
         pass
-    for item in items:
-        ctx.out.link(item.rel, item.pdf_file, item.kind, lang=item.lang, format=item.format_name,
-                     directive=directive.reference if directive else None, variant=item.variant)
-        if item.variant is None:
-            ctx.out.link(preview_rel(item.rel), item.png_file, "preview", preview_of=item.rel)
-    if project.settings.support_points and project.stores:
-        _store_items(ctx)
+    store_in_cache(memo, json.dumps([{f.name: str(getattr(i, f.name)) if f.name.endswith("_file")
+                                      else getattr(i, f.name) for f in fields(KeptItem)}
+                                     for i in items]).encode("utf-8"))
+    return items
+
+
+@dataclass(frozen=True)
+class KeptItem:
+    """What linking a general item into the output needs (`GeneralItem` without its HTML)."""
+
+    rel: str
+    kind: str
+    lang: str
+    format_name: str
+    variant: str | None
+    pdf_file: str
+    png_file: str
 
 
 @dataclass(frozen=True)
@@ -155,21 +193,22 @@ def render_general(item: GeneralItem) -> str:
 def _store_items(ctx: BuildContext) -> None:
     project = ctx.project
     directive = project.effective.directive_for("stores")
+    reference = directive.reference if directive else None
     sampled: set[tuple[str, str]] = set()
     for store, fmt_name, fmt, pdf_path in render_store_items(
             project, project.stores, jobs=ctx.options.jobs, cache=ctx.cache,
-            progress=ctx.progress, context=ctx.materials_digest(stores=False)):
+            progress=ctx.progress, context=ctx.materials_digest(stores=False), kept=ctx.out.keeps):
         rel = store_rel(store, fmt_name)
-        ctx.out.link(rel, pdf_path, fmt.kind, store_id=store.store_id, carrier=store.carrier,
+        ctx.out.link(rel, pdf_path, fmt.kind, keyed=True, store_id=store.store_id, carrier=store.carrier,
                      district=store.district, province=store.province, format=fmt_name,
-                     directive=directive.reference if directive else None)
+                     directive=reference)
         # One preview per carrier and format shows what every store of that carrier gets.
         if (store.carrier, fmt_name) not in sampled:
             sampled.add((store.carrier, fmt_name))
-            png = pdf_path.with_suffix(".png")
+            png = Path(pdf_path).with_suffix(".png")
             if not png.exists():
-                store_in_cache(png, preview(pdf_path.read_bytes()))
-            ctx.out.link(preview_rel(rel), png, "preview", preview_of=rel)
+                store_in_cache(png, preview(Path(pdf_path).read_bytes()))
+            ctx.out.link(preview_rel(rel), png, "preview", keyed=True, preview_of=rel)
 
 
 def preview_rel(pdf_rel: str) -> str:

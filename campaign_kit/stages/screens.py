@@ -35,7 +35,7 @@ def run(ctx: BuildContext) -> None:
     for _ in ctx.progress(parallel_map(render_screen, todo, ctx.options.jobs), "screens", total=len(todo)):
         pass
     for item in items:
-        ctx.out.link(item.rel, item.target, "screen", lang=item.lang, format=item.format_name,
+        ctx.out.link(item.rel, item.target, "screen", keyed=True, lang=item.lang, format=item.format_name,
                      directive=directive.reference if directive else None)
 
 

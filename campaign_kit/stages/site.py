@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 from pathlib import Path
 
 from markupsafe import Markup
 
-from ..cache import cached_file, code_version, content_key, store_in_cache
+from ..cache import cached_file, cached_path, code_version, content_key, link_content, store_in_cache
 from ..errors import BuildError
 from ..model import Language
 from ..pipeline import BuildContext
 from ..site import fonts
-from ..site.build import DOCS, build_language, prepare, write_fonts
+from ..site.build import DOCS, GENERATED_CSS, Built, build_language, site_fonts
 from ..site.config import LangBuild
-from ..site.generated import Directory, directory, fill_slots, generated_pages, render
-from ..site.search import fold_index
+from ..site.generated import Directory, Fill, built_page, directory, fill_slots, generated_pages, render
 from ..site.sources import load_page, page_names, store_links
 from ..site.texts import SiteTexts
 
@@ -42,7 +42,8 @@ def run(ctx: BuildContext) -> None:
 
 def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: int, work_root: Path,
                     stores: Directory) -> None:
-    """Sources and generated pages -> mkdocs -> store lists, folded search, fonts -> the output."""
+    """Sources and generated pages -> mkdocs (or its kept build) -> store lists and other slots,
+    fonts, embed card -> the output."""
     project = ctx.project
     prefix = "" if lang.code == project.default_lang else f"{lang.code}/"
     build = LangBuild(lang, prefix, work_root / lang.code)
@@ -50,23 +51,49 @@ def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: 
     sources = [load_page(DOCS, project, lang.code, n, t("fallback_notice")) for n in names]
     generated = generated_pages(project, lang.code, prefix, ctx.out.meta, ctx.out.root, ctx.out.digest,
                                 ctx.cache, stores)
-    prepare(build, project, {f"{s.name}.md": s.markdown for s in sources} | generated.pages)
     nav = [f"{n}.md" for n in names] + [p for p in ("support/index.md", "directives.md", "downloads.md",
                                                      "changes.md") if p in generated.pages]
-    built = build_language(build, project, t("site_name"), nav, epoch, ctx.cache)
+    built = build_language(build, project, t("site_name"), nav, epoch, ctx.cache,
+                           {f"{s.name}.md": s.markdown for s in sources} | generated.pages)
     for message in built.warnings:
         ctx.warn(f"site ({lang.code}): mkdocs: {message}")
-    fill_slots(build.site, generated.slots)
-    index = build.site / "search" / "search_index.json"
-    fold_index(index)
-    # The pages' characters: mkdocs' pages (known with its result), the store lists, the index.
-    added = set().union(*(html for fills in generated.slots.values() for html in fills.values()),
-                        index.read_text(encoding="utf-8"))
-    faces = write_fonts(build, project, ctx.cache / "fonts", built.used | added, built.content | added,
-                        built.home)
-    _write_embed(ctx, build, t, faces)
+    slots = {built_page(docs_rel): fills for docs_rel, fills in generated.slots.items()}
+    for rel, known in built.files.items():
+        if rel in slots:
+            _link_filled(ctx, built, rel, prefix, lang.code, slots[rel])
+        elif rel != GENERATED_CSS:
+            _link(ctx, prefix + rel, built.root + "/" + rel, lang.code, known)
+    # The pages' characters: mkdocs' pages and search index (known with its build), the slots.
+    added = set().union(*(fill.chars() for fills in generated.slots.values() for fill in fills.values()))
+    faces, files = site_fonts(project, ctx.cache / "fonts", built.used | added, built.content | added,
+                              built.home)
+    files["embed/index.html"] = _embed(ctx, build, t, faces).encode("utf-8")
+    for rel, data in files.items():
+        link_content(ctx.cache, ctx.out, prefix + rel, data, _kind(rel), lang=lang.code)
     _report_coverage(ctx, lang.code, [s.name for s in sources if not s.translated], t.missing(), len(names))
-    _copy_in(ctx, build.site, prefix, lang.code)
+
+
+def _link_filled(ctx: BuildContext, built: Built, rel: str, prefix: str, lang: str,
+                 fills: dict[str, Fill]) -> None:
+    """A built page with its slots filled in, kept in the cache under a key of the kept build and
+    the fills: a page whose store list did not change is linked, not made again."""
+    key = content_key(built.key, rel, *(f"{marker}\0{fill.key}" for marker, fill in sorted(fills.items())))
+    page = cached_file(ctx.cache, "site-pages", key, ".html")
+    if not ctx.out.keeps(prefix + rel, page) and not page.exists():
+        text = Path(built.root, rel).read_text(encoding="utf-8")
+        store_in_cache(page, fill_slots(text, fills, f"{built.root}/{rel}").encode("utf-8"))
+    _link(ctx, prefix + rel, page, lang, None)
+
+
+def _link(ctx: BuildContext, rel: str, source: Path | str, lang: str, known: tuple[str, int] | None) -> None:
+    owner = ctx.out.meta.get(rel)
+    if owner and owner.get("stage") != "site":
+        raise BuildError(f"site: {rel} is already written by stage {owner.get('stage')}")
+    ctx.out.link(rel, source, _kind(rel), sha256=known, keyed=True, lang=lang)
+
+
+def _kind(rel: str) -> str:
+    return "page" if rel.endswith(".html") else "asset"
 
 
 def _source_epoch(ctx: BuildContext) -> int:
@@ -85,24 +112,11 @@ def _report_coverage(ctx: BuildContext, lang: str, missing_pages: list[str], mis
         ctx.warn(f"site: text '{key}' has no {lang} translation; showing {ctx.project.default_lang}")
 
 
-def _copy_in(ctx: BuildContext, site: Path, prefix: str, lang: str) -> None:
-    # Source maps only serve browser developer tools: leave them out (1 MB per language).
-    for path in sorted(p for p in site.rglob("*") if p.is_file() and p.suffix != ".map"):
-        rel = prefix + path.relative_to(site).as_posix()
-        owner = ctx.out.meta.get(rel)
-        if owner and owner.get("stage") != "site":
-            raise BuildError(f"site: {rel} is already written by stage {owner.get('stage')}")
-        ctx.out.link(rel, path, "page" if rel.endswith(".html") else "asset", lang=lang)
-
-
-def _write_embed(ctx: BuildContext, build: LangBuild, t: SiteTexts, faces: tuple[fonts.Face, ...]) -> None:
+def _embed(ctx: BuildContext, build: LangBuild, t: SiteTexts, faces: tuple[fonts.Face, ...]) -> str:
     """The compact install card agencies put in an iframe (`<lang>/embed/`): no theme, no JS."""
-    html = render("embed.html.j2", t=t, lang=build.code, colours=ctx.project.campaign.colours,
+    return render("embed.html.j2", t=t, lang=build.code, colours=ctx.project.campaign.colours,
                   font_css=Markup(fonts.font_css(faces, "../assets/fonts/")),
                   guide_href="../", **store_links(ctx.project))
-    target = build.site / "embed" / "index.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(html, encoding="utf-8")
 
 
 def _write_go_pages(ctx: BuildContext) -> None:
@@ -134,8 +148,9 @@ def _write_go_pages(ctx: BuildContext) -> None:
             raise BuildError(f"site: stores {seen[store.slug]} and {store.store_id} share the go page "
                              f"go/{store.slug}/")
         seen[store.slug] = store.store_id
-        page = cached_file(ctx.cache, "site-go", content_key(shared, repr(store.row())), ".html")
-        if not page.exists():
-            store_in_cache(page, render("go.html.j2", store=store, guides=guides("../../"),
+        rel = f"go/{store.slug}/index.html"
+        page = cached_path(ctx.cache, "site-go", content_key(shared, repr(store.row())), ".html")
+        if not ctx.out.keeps(rel, page) and not os.path.exists(page):
+            store_in_cache(Path(page), render("go.html.j2", store=store, guides=guides("../../"),
                                         guide_href="../../", **common).encode("utf-8"))
-        ctx.out.link(f"go/{store.slug}/index.html", page, "page", store_id=store.store_id)
+        ctx.out.link(rel, page, "page", keyed=True, store_id=store.store_id)
