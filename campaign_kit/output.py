@@ -11,6 +11,7 @@ import ctypes
 import ctypes.util
 import hashlib
 import json
+import marshal
 import os
 import shutil
 import stat
@@ -299,11 +300,11 @@ class Staging(NamedTuple):
     """The files already in it (a recycled folder), else empty."""
     hashes: dict[str, tuple[str, int]]
     """sha256 and size of each of them, from its manifest."""
-    manifest_sha256: str | None
-    """Of its manifest: names what `Output.sources` said of it when it was built."""
+    recycled: dict[str, tuple[str, str, int]]
+    """For `Output.recycled`: the linked files among them, with their source and hash."""
 
 
-def staging_dir(out: Path) -> Staging:
+def staging_dir(out: Path, states: Path | None = None) -> Staging:
     """The staging folder next to `out` (same filesystem, so the swap is a rename), and the files
     already in it.
 
@@ -311,30 +312,47 @@ def staging_dir(out: Path) -> Staging:
     it is recycled, since the next build writes mostly the same files (a file already linked from
     the cache stays; the rest is replaced or deleted at the end). Making and deleting a tree of
     60,000 files and 30,000 folders on every build took 7 s of a 20,000-store rebuild. Anything
-    else (left by a killed build, unknown files) is deleted and the build starts empty."""
+    else (left by a killed build, unknown files) is deleted and the build starts empty.
+
+    `states`: where `save_state` kept what each output was. When the folder's manifest has its
+    state and no folder of it changed since (the modification time of every folder: adding or
+    removing anything anywhere changes one), it is known without reading it: 0.2 s instead of
+    1.7 s for a 20,000-store output."""
     old = out.with_name(out.name + ".old")
     if old.is_dir() and not out.exists():
         os.rename(old, out)  # a build killed between the two fallback renames
     staging = out.with_name(out.name + ".staging")
-    found = _as_its_manifest_says(staging)
+    found = _as_its_state_says(staging, states) or _as_its_manifest_says(staging)
     if found is None:
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-        return Staging(staging, set(), {}, None)
-    files, manifest, sha = found
+        return Staging(staging, set(), {}, {})
     # From now on the folder is being changed: a build killed before its end leaves no manifest
     # in it, so the next one starts afresh instead of trusting it.
     os.unlink(staging / MANIFEST)
-    return Staging(staging, files, manifest_hashes(manifest), sha)
+    return found
 
 
-def _as_its_manifest_says(folder: Path) -> tuple[set[str], dict[str, Any], str] | None:
-    """The files of `folder`, its manifest and the manifest's sha256, if the files are exactly
-    those of its manifest (and the manifest), else None."""
+def _as_its_state_says(folder: Path, states: Path | None) -> Staging | None:
+    if states is None:
+        return None
     try:
-        data = (folder / MANIFEST).read_bytes()
-        manifest = json.loads(data)
+        state = load_state(states, hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest())
+        if state is None or any(os.stat(os.path.join(folder, d)).st_mtime_ns != t
+                                for d, t in state["dirs"].items()):
+            return None
+    except OSError:
+        return None
+    files = state["files"]
+    return Staging(folder, set(files), {rel: (sha, size) for rel, (_, sha, size) in files.items()},
+                   {rel: (source, sha, size) for rel, (source, sha, size) in files.items() if source})
+
+
+def _as_its_manifest_says(folder: Path) -> Staging | None:
+    """The files of `folder` if they are exactly those of its manifest (and the manifest), else None."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return None
     listed = {e["path"] for e in manifest.get("files", [])} | {MANIFEST}
@@ -353,7 +371,7 @@ def _as_its_manifest_says(folder: Path) -> tuple[set[str], dict[str, Any], str] 
                     return None  # a link or a device: not ours
     if found != listed:
         return None
-    return found - {MANIFEST}, manifest, hashlib.sha256(data).hexdigest()
+    return Staging(folder, found - {MANIFEST}, manifest_hashes(manifest), {})
 
 
 def swap_in(staging: Path, out: Path) -> None:
@@ -389,30 +407,43 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-# --- what each recycled file was linked from ---------------------------------------------------
-# Kept beside the build cache (not in the output, which is published): `<cache>/output-sources/
-# <sha256 of the manifest>.json`, for the current output and the one before it (the next staging).
+# --- what each output was ------------------------------------------------------------------------
+# Kept beside the build cache (not in the output, which is published): `<cache>/output-states/
+# <sha256 of the manifest>`, for the current output and the one before it (the next staging
+# folder): each file's hash and what it was linked from, and the modification time of each of its
+# folders. In marshal's format: private, quick to read, and a state that does not load (another
+# Python) only makes that build slower.
 
-def save_sources(folder: Path, out: Output) -> None:
-    """Remember `out.sources` under its manifest's hash; forget all but the last two."""
+def save_state(folder: Path, out: Output, manifest: dict[str, Any]) -> None:
+    """Remember what `out` is, under its manifest's hash (after `write_manifest`); forget all but
+    the last two."""
     assert out.manifest_sha256 is not None, "write the manifest first"
+    entries = manifest["files"]
+    dirs = {""}
+    for entry in entries:
+        parent = entry["path"].rpartition("/")[0]
+        while parent and parent not in dirs:
+            dirs.add(parent)
+            parent = parent.rpartition("/")[0]
+    state = {
+        "files": {e["path"]: (out.sources.get(e["path"]), e["sha256"], e["bytes"]) for e in entries},
+        "dirs": {d: os.stat(os.path.join(out.root, d)).st_mtime_ns for d in sorted(dirs)},
+    }
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{out.manifest_sha256}.json"
+    target = folder / out.manifest_sha256
     temp = target.with_name(target.name + ".part")
-    temp.write_text(json.dumps(out.sources, ensure_ascii=False), encoding="utf-8")
+    temp.write_bytes(marshal.dumps(state))
     os.replace(temp, target)
-    kept = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    kept = sorted((p for p in folder.iterdir() if not p.name.endswith(".part")),
+                  key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for stale in kept[2:]:
         if stale != target:
             stale.unlink(missing_ok=True)
 
 
-def recycled_sources(folder: Path, staging: Staging) -> dict[str, tuple[str, str, int]]:
-    """For `Output.recycled`: each file of the recycled folder that was linked, its source and hash."""
-    if staging.manifest_sha256 is None:
-        return {}
+def load_state(folder: Path, manifest_sha256: str) -> dict[str, Any] | None:
     try:
-        sources = json.loads((folder / f"{staging.manifest_sha256}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {rel: (source, *staging.hashes[rel]) for rel, source in sources.items() if rel in staging.hashes}
+        state = marshal.loads((folder / manifest_sha256).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    return state if isinstance(state, dict) and {"files", "dirs"} <= state.keys() else None

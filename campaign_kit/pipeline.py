@@ -17,8 +17,7 @@ from .cache import code_version, content_key, remember_stage, replay_stage
 from .errors import BuildError
 from .materials import load_project
 from .model import Project
-from .output import (Output, manifest_hashes, read_manifest_lines, recycled_sources, save_sources,
-                     staging_dir, swap_in)
+from .output import Output, manifest_hashes, read_manifest_lines, save_state, staging_dir, swap_in
 
 log = logging.getLogger("campaign_kit")
 T = TypeVar("T")
@@ -99,8 +98,8 @@ class Stage(Protocol):
     def run(self, ctx: BuildContext) -> None: ...
 
 
-SOURCES = "output-sources"
-"""In the cache: what each output file was linked from (`output.save_sources`)."""
+STATES = "output-states"
+"""In the cache: what the last outputs were (`output.save_state`)."""
 
 STORE_LISTS = "stores/"
 """Where the store lists are in materials/: stages that set `READS_STORES = False` ignore them."""
@@ -133,12 +132,11 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
         return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
                            up_to_date=True)
     freshness.forget(cache)
-    staging = staging_dir(out)
+    staging = staging_dir(out, cache / STATES)
     try:
         previous, previous_lines = read_manifest_lines(out)
         output = Output(staging.folder, previous=manifest_hashes(previous), previous_root=out,
-                        existing=staging.files, recycled=recycled_sources(cache / SOURCES, staging),
-                        previous_lines=previous_lines)
+                        existing=staging.files, recycled=staging.recycled, previous_lines=previous_lines)
         ctx = BuildContext(project=project, out=output, options=options, previous=previous,
                            previous_root=out, cache=cache, inputs=inputs, sources=sources)
         log.info("stage prepare: %.1f s (fingerprint, last output, staging folder)",
@@ -150,7 +148,7 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
             raise BuildError(f"--strict: {len(ctx.warnings)} warning(s), first: {ctx.warnings[0]}")
         finishing = time.perf_counter()
         manifest = ctx.out.write_manifest()
-        save_sources(cache / SOURCES, ctx.out)
+        save_state(cache / STATES, ctx.out, manifest)
         swap_in(staging.folder, out)
         log.info("stage output: %.1f s (manifest, swap, old output deleted)", time.perf_counter() - finishing)
     except BaseException:

@@ -15,7 +15,7 @@ import pytest
 
 from campaign_kit import pipeline
 from campaign_kit.errors import BuildError, ContentError
-from campaign_kit.output import Output, safe_join, staging_dir, swap_in
+from campaign_kit.output import Output, safe_join, save_state, staging_dir, swap_in
 from campaign_kit.pipeline import Options, build
 from campaign_kit.text import slug
 
@@ -82,6 +82,30 @@ def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None
     swap_in(staging, out)  # as it was, with its manifest
     (staging / "stray.txt").write_text("not in its manifest")
     assert staging_dir(out)[1] == set() and not (staging / "stray.txt").exists()
+
+
+def test_recycled_folder_known_from_its_state_until_anything_is_added(tmp_path: Path) -> None:
+    """A kept state stands for reading the folder, as long as no folder of it changed."""
+    out, states, cache_file = tmp_path / "site", tmp_path / "states", tmp_path / "cache" / "k.pdf"
+    cache_file.parent.mkdir()
+    cache_file.write_bytes(b"%PDF cached")
+    for text in ("first", "second"):
+        staging = staging_dir(out, states)
+        output = Output(staging.folder, existing=staging.files, recycled=staging.recycled)
+        output.write_text("a/b/page.txt", text, "asset")
+        output.link("stores/x/card.pdf", cache_file, "store-card", keyed=True)
+        save_state(states, output, output.write_manifest())
+        swap_in(staging.folder, out)
+    staging = staging_dir(out, states)  # the first output, known from its state
+    assert staging.files == {"a/b/page.txt", "stores/x/card.pdf"}
+    assert staging.recycled == {"stores/x/card.pdf": (str(cache_file), hashlib.sha256(b"%PDF cached").hexdigest(), 11)}
+    output = Output(staging.folder, existing=staging.files, recycled=staging.recycled)
+    assert output.keeps("stores/x/card.pdf", cache_file) and not output.keeps("a/b/page.txt", cache_file)
+    save_state(states, output, output.write_manifest())  # (it wrote nothing: everything goes)
+    assert not (staging.folder / "stores").exists()
+    swap_in(staging.folder, out)  # the staging folder holds the second output now
+    (staging.folder / "a" / "b" / "stray.txt").write_text("not in its manifest")
+    assert staging_dir(out, states).files == set() and not (staging.folder / "a").exists()
 
 
 def test_manifest_lists_every_file_with_hash_and_kind(tmp_path: Path) -> None:
