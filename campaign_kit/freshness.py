@@ -83,13 +83,23 @@ def up_to_date(out: Path, cache: Path, key: str) -> tuple[int, tuple[str, ...]] 
     return len(files), tuple(last.get("warnings", ()))
 
 
-def record(out: Path, cache: Path, key: str, warnings: tuple[str, ...]) -> None:
-    """After a build put its output in place: remember what it was built from."""
+def record(out: Path, cache: Path, key: str, warnings: tuple[str, ...], extra_files: tuple[str, ...] = ()) -> None:
+    """After a build put its output in place: remember what it was built from (`extra_files`:
+    the inputs outside the folders, as given to `fingerprint`)."""
     manifest = hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
     temp = cache / (RECORD + ".part")
-    temp.write_text(json.dumps({"fingerprint": key, "manifest": manifest, "warnings": warnings},
-                               ensure_ascii=False) + "\n", encoding="utf-8")
+    temp.write_text(json.dumps({"fingerprint": key, "manifest": manifest, "warnings": warnings,
+                                "extra_files": list(extra_files)}, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temp, cache / RECORD)
+
+
+def recorded_extra_files(cache: Path) -> tuple[str, ...]:
+    """The inputs outside the folders the last build read (its print profile): where they are
+    is set in materials/, so with the same materials they are the same files."""
+    try:
+        return tuple(json.loads((cache / RECORD).read_text(encoding="utf-8")).get("extra_files", ()))
+    except (OSError, ValueError):
+        return ()
 
 
 def forget(cache: Path) -> None:

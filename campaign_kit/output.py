@@ -298,8 +298,6 @@ class Staging(NamedTuple):
     folder: Path
     files: set[str]
     """The files already in it (a recycled folder), else empty."""
-    hashes: dict[str, tuple[str, int]]
-    """sha256 and size of each of them, from its manifest."""
     recycled: dict[str, tuple[str, str, int]]
     """For `Output.recycled`: the linked files among them, with their source and hash."""
 
@@ -327,7 +325,7 @@ def staging_dir(out: Path, states: Path | None = None) -> Staging:
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
-        return Staging(staging, set(), {}, {})
+        return Staging(staging, set(), {})
     # From now on the folder is being changed: a build killed before its end leaves no manifest
     # in it, so the next one starts afresh instead of trusting it.
     os.unlink(staging / MANIFEST)
@@ -345,7 +343,7 @@ def _as_its_state_says(folder: Path, states: Path | None) -> Staging | None:
     except OSError:
         return None
     files = state["files"]
-    return Staging(folder, set(files), {rel: (sha, size) for rel, (_, sha, size) in files.items()},
+    return Staging(folder, set(files),
                    {rel: (source, sha, size) for rel, (source, sha, size) in files.items() if source})
 
 
@@ -371,7 +369,7 @@ def _as_its_manifest_says(folder: Path) -> Staging | None:
                     return None  # a link or a device: not ours
     if found != listed:
         return None
-    return Staging(folder, found - {MANIFEST}, manifest_hashes(manifest), {})
+    return Staging(folder, found - {MANIFEST}, {})
 
 
 def swap_in(staging: Path, out: Path) -> None:

@@ -117,20 +117,24 @@ class BuildReport:
 def build(materials: Path, out: Path, options: Options = Options()) -> BuildReport:
     """Build every output from `materials` into `out`; on any failure `out` stays as it was."""
     started = time.perf_counter()
-    project = load_project(materials)  # raises ContentError before anything is written
-    loaded = time.perf_counter() - started
-    log.info("stage load: %.1f s (%d stores)", loaded, len(project.stores))
     stages = _selected(options.only)
     out = out.resolve()
     cache = (options.cache or out.with_name(out.name + ".cache")).resolve()
     cache.mkdir(parents=True, exist_ok=True)
     inputs, sources = freshness.material_hashes(materials), freshness.source_hashes()
-    key = freshness.fingerprint(inputs, (options.strict, options.only),
-                                (project.print_profile,) if project.print_profile else (), sources)
-    if not options.force and (last := freshness.up_to_date(out, cache, key)) is not None:
-        log.info("nothing changed since the last build: %s is up to date", out)
-        return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
-                           up_to_date=True)
+    if not options.force:
+        # The same inputs as the last good build were valid then: no need to load them again.
+        last_extra = freshness.recorded_extra_files(cache)
+        key = freshness.fingerprint(inputs, (options.strict, options.only), last_extra, sources)
+        if (last := freshness.up_to_date(out, cache, key)) is not None:
+            log.info("nothing changed since the last build: %s is up to date", out)
+            return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
+                               up_to_date=True)
+    project = load_project(materials)  # raises ContentError before anything is written
+    loaded = time.perf_counter() - started
+    log.info("stage load: %.1f s (%d stores)", loaded, len(project.stores))
+    extra = (project.print_profile,) if project.print_profile else ()
+    key = freshness.fingerprint(inputs, (options.strict, options.only), extra, sources)
     freshness.forget(cache)
     staging = staging_dir(out, cache / STATES)
     try:
@@ -154,7 +158,7 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     except BaseException:
         shutil.rmtree(staging.folder, ignore_errors=True)
         raise
-    freshness.record(out, cache, key, tuple(ctx.warnings))
+    freshness.record(out, cache, key, tuple(ctx.warnings), extra)
     return BuildReport(files=len(manifest["files"]), seconds=time.perf_counter() - started,
                        warnings=tuple(ctx.warnings))
 

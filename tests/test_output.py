@@ -53,7 +53,7 @@ def test_swap_replaces_whole_output_and_keeps_nothing_half_written(tmp_path: Pat
     out = tmp_path / "site"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    staging, existing, _, _ = staging_dir(out)
+    staging, existing, _ = staging_dir(out)
     assert existing == set()
     (staging / "new.txt").write_text("new")
     swap_in(staging, out)
@@ -67,7 +67,7 @@ def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None
     out = tmp_path / "site"
     for files in ({"a/x.txt": "1", "a/b/y.txt": "2", "keep.txt": "3"}, {"keep.txt": "3", "c.txt": "4"},
                   {"a/b/y.txt": "5"}, {"keep.txt": "6"}):
-        staging, existing, _, _ = staging_dir(out)
+        staging, existing, _ = staging_dir(out)
         output = Output(staging, existing=existing)
         for rel, text in files.items():
             output.write_text(rel, text, "asset")

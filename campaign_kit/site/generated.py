@@ -240,7 +240,8 @@ def _cached(cache: Path | None, key: str, make: Callable[[], str], suffix: str =
     path = cached_file(cache, "site-lists", key, suffix)
     if not path.is_file():
         text = make()
-        store_in_cache(Path(f"{path}.chars"), "".join(sorted(set(text))).encode("utf-8"))
+        if suffix == ".html":  # HTML for a slot: its characters go into the font subsets
+            store_in_cache(Path(f"{path}.chars"), "".join(sorted(set(text))).encode("utf-8"))
         store_in_cache(path, text.encode("utf-8"))
         return Fill(key, text=text)
     return Fill(key, file=str(path))

@@ -38,6 +38,10 @@ def placeholder_values(project: Project) -> dict[str, str]:
     values["site_url"] = project.campaign.site_url
     values["department"] = project.campaign.campaign.department
     values.update(store_links(project))
+    # On a phone the hotline is one tap away: a tel: link wherever a page names it.
+    digits = re.sub(r"[^0-9+]", "", values["hotline"])
+    if digits:
+        values["hotline"] = f"[{values['hotline']}](tel:{digits})"
     return values
 
 
