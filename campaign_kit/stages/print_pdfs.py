@@ -206,8 +206,8 @@ def _store_items(ctx: BuildContext) -> None:
         if (store.carrier, fmt_name) not in sampled:
             sampled.add((store.carrier, fmt_name))
             png = Path(pdf_path).with_suffix(".png")
-            if not png.exists():
-                store_in_cache(png, preview(Path(pdf_path).read_bytes()))
+            if not png.exists():  # from the output's copy: the cache may have lost the PDF
+                store_in_cache(png, preview((ctx.out.root / rel).read_bytes()))
             ctx.out.link(preview_rel(rel), png, "preview", keyed=True, preview_of=rel)
 
 
