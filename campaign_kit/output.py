@@ -189,7 +189,7 @@ class Output:
     def digest(self, relpath: str) -> tuple[str, int]:
         """sha256 and size of a written file, read only if not known already."""
         if relpath not in self.hashes:
-            self.hashes[relpath] = _hash_file(safe_join(self.root, relpath))
+            self.hashes[relpath] = file_sha256(safe_join(self.root, relpath))
         return self.hashes[relpath]
 
     def write_text(self, relpath: str, text: str, kind: str, **meta: Any) -> Path:
@@ -264,7 +264,8 @@ def _remove_empty_parents(root: Path, rel: str) -> None:
         parts.pop()
 
 
-def _hash_file(path: Path) -> tuple[str, int]:
+def file_sha256(path: Path) -> tuple[str, int]:
+    """sha256 and size of a file."""
     with path.open("rb") as f:
         digest = hashlib.file_digest(f, "sha256")
     return digest.hexdigest(), path.stat().st_size
@@ -273,11 +274,6 @@ def _hash_file(path: Path) -> tuple[str, int]:
 def manifest_hashes(manifest: dict[str, Any] | None) -> dict[str, tuple[str, int]]:
     """path -> (sha256, bytes) of a manifest's files."""
     return {e["path"]: (e["sha256"], e["bytes"]) for e in (manifest or {}).get("files", [])}
-
-
-def read_manifest(out: Path) -> dict[str, Any] | None:
-    """The manifest of the last good output, if there is one."""
-    return read_manifest_lines(out)[0]
 
 
 def read_manifest_lines(out: Path) -> tuple[dict[str, Any] | None, dict[str, tuple[dict[str, Any], str]]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -10,7 +9,7 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -18,6 +17,7 @@ from mkdocs.config import load_config
 from ..cache import code_version, content_key
 from ..errors import logged_warnings
 from ..model import Project
+from ..output import file_sha256
 from . import fonts
 from .config import LangBuild, config_text, needs_language_partial
 from .generated import render
@@ -27,6 +27,8 @@ log = logging.getLogger("campaign_kit")
 REPO = Path(__file__).resolve().parents[2]
 BASE_CONFIG = REPO / "mkdocs.yml"
 DOCS = REPO / "docs"
+THEME_FILES = ("docs/overrides/", "docs/assets/")
+"""What `prepare` copies into every language's build, besides the pages."""
 
 
 def prepare(build: LangBuild, pages: dict[str, str], partial: str | None, config: str) -> None:
@@ -98,9 +100,10 @@ class Built:
 
 
 def build_language(build: LangBuild, project: Project, site_name: str, nav: list[str], epoch: int,
-                   cache: Path, pages: dict[str, str]) -> Built:
+                   cache: Path, pages: dict[str, str], sources: Mapping[str, str]) -> Built:
     """`run_mkdocs` on `pages` (docs-relative path -> Markdown), or its earlier result for the
-    very same sources, config and versions.
+    very same sources, config and versions (`sources`: `freshness.source_hashes`, which has the
+    theme overrides and static assets hashed already).
 
     Support pages carry only a slot for their store list, so editing a store leaves every mkdocs
     input as it was: a rebuild reuses the last result (8 s a language at 20,000 stores). The
@@ -109,7 +112,8 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
     config = config_text(BASE_CONFIG, build, project, site_name, nav)
     partial = language_partial(build, project)
     key = content_key(code_version(), str(epoch), BASE_CONFIG.read_text(encoding="utf-8"),  # INHERITed
-                      config, repr(partial), *_tree(DOCS / "overrides"), *_tree(DOCS / "assets"),
+                      config, repr(partial),
+                      *(f"{rel}\0{sha}" for rel, sha in sorted(sources.items()) if rel.startswith(THEME_FILES)),
                       *(f"{rel}\0{text}" for rel, text in sorted(pages.items())))
     stored = cache / "site-mkdocs" / build.code / key
     if not (stored / "built.json").is_file():
@@ -120,7 +124,7 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
         names = tuple(lang.name for lang in project.languages)
         chars = {"used": used_characters(build.site), "content": used_characters(build.site, drop=names),
                  "home": used_characters(build.site, only=build.site / "index.html")}
-        files = {path.relative_to(build.site).as_posix(): _digest(path)
+        files = {path.relative_to(build.site).as_posix(): file_sha256(path)
                  for path in sorted(build.site.rglob("*")) if path.is_file() and path.suffix != ".map"}
         if stored.parent.exists():
             shutil.rmtree(stored.parent)  # one result per language is enough to keep
@@ -137,18 +141,6 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
     data = json.loads((stored / "built.json").read_text(encoding="utf-8"))
     return Built(key, os.path.join(stored, "site"), {rel: (sha, size) for rel, (sha, size) in data["files"].items()},
                  data["warnings"], set(data["used"]), set(data["content"]), set(data["home"]))
-
-
-def _tree(root: Path) -> Iterator[str]:
-    """Path and sha256 of every file under `root`."""
-    for path in sorted(root.rglob("*")):
-        if path.is_file():
-            yield f"{path.relative_to(root).as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}"
-
-
-def _digest(path: Path) -> tuple[str, int]:
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = None) -> set[str]:

@@ -15,6 +15,7 @@ import jinja2
 
 from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..model import Project, Store
+from ..output import file_sha256
 from ..text import fold, slug
 from .texts import SiteTexts
 
@@ -64,17 +65,12 @@ def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
     for rel, m in sorted(general, key=lambda kv: (GENERAL_KINDS.index(kv[1]["kind"]), kv[0])):
         if not (root / rel).is_file():
             continue
-        sha256, size = digest(rel) if digest else _hash(root / rel)
+        sha256, size = digest(rel) if digest else file_sha256(root / rel)
         fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
         # A screen image is its own preview.
         preview = previews.get(rel) or (rel if m["kind"] == "screen" and rel.endswith(".png") else None)
         result.append(Download(rel, m["kind"], m.get("lang"), fmt, size, sha256, preview))
     return result
-
-
-def _hash(path: Path) -> tuple[str, int]:
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data)
 
 
 def store_files(meta: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:

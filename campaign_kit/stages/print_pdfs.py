@@ -15,7 +15,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def run(ctx: BuildContext) -> None:
         _store_items(ctx)
 
 
-def _general_items(ctx: BuildContext) -> list[GeneralItem] | list[KeptItem]:
+def _general_items(ctx: BuildContext) -> list[KeptItem]:
     """Posters, leaflets and standees in the cache: rendered if missing. They read no store, so
     while materials/ (store lists aside), templates, fonts and code are the same, the last
     build's list is used as it is (laying out 20 pages of HTML to find their keys takes 1-2 s)."""
@@ -80,10 +80,10 @@ def _general_items(ctx: BuildContext) -> list[GeneralItem] | list[KeptItem]:
     for _ in ctx.progress(parallel_map(render_general, todo, ctx.options.jobs),
                           "print: posters, leaflets, standees", total=len(todo)):
         pass
-    store_in_cache(memo, json.dumps([{f.name: str(getattr(i, f.name)) if f.name.endswith("_file")
-                                      else getattr(i, f.name) for f in fields(KeptItem)}
-                                     for i in items]).encode("utf-8"))
-    return items
+    kept = [KeptItem(i.rel, i.kind, i.lang, i.format_name, i.variant, str(i.pdf_file), str(i.png_file))
+            for i in items]
+    store_in_cache(memo, json.dumps([asdict(k) for k in kept]).encode("utf-8"))
+    return kept
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: 
     nav = [f"{n}.md" for n in names] + [p for p in ("support/index.md", "directives.md", "downloads.md",
                                                      "changes.md") if p in generated.pages]
     built = build_language(build, project, t("site_name"), nav, epoch, ctx.cache,
-                           {f"{s.name}.md": s.markdown for s in sources} | generated.pages)
+                           {f"{s.name}.md": s.markdown for s in sources} | generated.pages, ctx.sources)
     for message in built.warnings:
         ctx.warn(f"site ({lang.code}): mkdocs: {message}")
     slots = {built_page(docs_rel): fills for docs_rel, fills in generated.slots.items()}
