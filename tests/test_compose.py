@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
 
 from campaign_kit.compose.fit import wrap
 from campaign_kit.compose.glyphs import OutlineFont
-from campaign_kit.compose.qrcodes import decode_region
+from campaign_kit.compose.qrcodes import decode_drawing, decode_region
 from campaign_kit.compose.slots import SlotOverflow, StoreLayout, layout_from_document
 
 REGULAR = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
@@ -107,3 +108,12 @@ def test_overflow_names_the_slot(layout: StoreLayout) -> None:
     with pytest.raises(SlotOverflow) as info:  # a code larger than its box
         layout.render({"name": ("Cửa hàng", 40)}, url, 400)
     assert info.value.slot == "qr"
+
+
+def test_the_code_read_alone_is_the_code_on_the_page(layout: StoreLayout) -> None:
+    url = "https://bluezone.langson.gov.vn/go/viettel-ls-00042/"
+    pdf, qr = layout.render({"name": ("Cửa hàng Viettel Đồng Đăng", 40)}, url, 200, "q")
+    assert decode_drawing(qr, 6) == decode_region(pdf, qr.box, 6, qr.modules, layout.background.media_box[:2]) == [url]
+    # The check can fail: the same box with its dark modules left out reads as nothing.
+    light_only = replace(qr, ops=qr.ops.split("\n0 0 0 rg")[0] + "\nQ")
+    assert decode_drawing(light_only, 6) == []

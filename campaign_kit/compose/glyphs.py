@@ -68,10 +68,13 @@ class OutlineFont:
         """Characters of `text` this font has no glyph for (spaces and controls aside)."""
         return sorted({c for c in text if ord(c) not in self._cmap and not c.isspace()})
 
+    @functools.cached_property
+    def _char_advances(self) -> "_Advances":
+        return _Advances(self)
+
     def width(self, text: str, size: float) -> float:
         """Advance width of `text` at `size` points (no kerning: close enough for fitting)."""
-        total = sum(self._advances[self._cmap[ord(c)]] for c in text if ord(c) in self._cmap)
-        return total * size / self.units_per_em
+        return sum(map(self._char_advances.__getitem__, text)) * size / self.units_per_em
 
     @functools.lru_cache(maxsize=4096)
     def outline(self, char: str) -> str:
@@ -84,16 +87,44 @@ class OutlineFont:
         glyph_set[name].draw(pen)
         return " ".join(pen.ops)
 
+    @functools.cached_property
+    def _glyph_ops(self) -> "_GlyphOps":
+        return _GlyphOps(self)
+
     def draw(self, text: str, x: float, baseline: float, size: float) -> str:
         """PDF operators that fill `text` starting at (x, baseline), in points."""
         scale = size / self.units_per_em
-        parts = []
-        for char in text:
-            name = self._cmap.get(ord(char))
-            if name is None:
-                continue
-            path = self.outline(char)
-            if path:
-                parts.append(f"q {scale:.5f} 0 0 {scale:.5f} {x:.2f} {baseline:.2f} cm {path} f Q")
-            x += self._advances[name] * scale
-        return "\n".join(parts)
+        glyphs = "".join(map(self._glyph_ops.__getitem__, text))
+        return f"q {scale:.5f} 0 0 {scale:.5f} {x:.2f} {baseline:.2f} cm\n{glyphs}Q"
+
+
+class _Advances(dict[str, int]):
+    """Advance width per character (0 for one the font lacks), filled as characters come."""
+
+    def __init__(self, font: OutlineFont):
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, char: str) -> int:
+        name = self.font._cmap.get(ord(char))
+        advance = self[char] = self.font._advances[name] if name is not None else 0
+        return advance
+
+
+class _GlyphOps(dict[str, str]):
+    """Per character: its glyph filled, then the origin moved by its advance (font units). A line
+    of text is these pieces one after another, with no number formatted per character."""
+
+    def __init__(self, font: OutlineFont):
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, char: str) -> str:
+        if ord(char) not in self.font._cmap:
+            ops = ""
+        else:
+            path = self.font.outline(char)
+            move = f"1 0 0 1 {self.font._char_advances[char]} 0 cm\n"
+            ops = f"{path} f {move}" if path else move
+        self[char] = ops
+        return ops

@@ -66,19 +66,39 @@ class Background:
             b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(contents) + contents + b"\nendstream",
             b"<< /Title " + _text_string(title) + b" >>",
         ]
-        out = io.BytesIO()
-        out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for number, body in enumerate(list(self.objects) + extra, start=1):
-            offsets.append(out.tell())
-            out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-        xref = out.tell()
-        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
-        out.writelines(b"%010d 00000 n \n" % o for o in offsets)
-        file_id = hashlib.md5(out.getvalue()).hexdigest().encode()  # stable: same bytes, same id
-        out.write(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
-                  % (len(offsets) + 1, n + 1, n + 5, file_id, file_id, xref))
-        return out.getvalue()
+        return _write_pdf(list(self.objects) + extra, root=n + 1, info=n + 5)
+
+
+def single_page_pdf(ops: str, box: Box) -> bytes:
+    """A PDF of one page the size of `box` (x, y, width, height in points) showing `ops`."""
+    x, y, w, h = box
+    contents = f"{ops}\n".encode("ascii")
+    return _write_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [{_num(x)} {_num(y)} {_num(x + w)} {_num(y + h)}] "
+        f"/Resources << >> /Contents 4 0 R >>".encode("ascii"),
+        b"<< /Length %d >>\nstream\n" % len(contents) + contents + b"\nendstream",
+    ], root=1, info=None)
+
+
+def _write_pdf(objects: list[bytes], root: int, info: int | None) -> bytes:
+    """Objects 1..n, a cross-reference table and a trailer whose file id is derived from the
+    bytes (same objects, same file)."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
+    out.writelines(b"%010d 00000 n \n" % o for o in offsets)
+    file_id = hashlib.md5(out.getvalue()).hexdigest().encode()
+    info_entry = b" /Info %d 0 R" % info if info else b""
+    out.write(b"trailer\n<< /Size %d /Root %d 0 R%s /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+              % (len(offsets) + 1, root, info_entry, file_id, file_id, xref))
+    return out.getvalue()
 
 
 def _collect(obj: PdfObject, numbers: dict[int, int], order: list[PdfObject], next_number: int) -> int:

@@ -1,4 +1,4 @@
-"""QR codes drawn as exact vector rectangles, and read back from the rendered PDF.
+"""QR codes drawn as exact vector rectangles, and read back from a rendered PDF.
 
 The payload (URL, error correction) is decided apart from the drawing: zxing-cpp's encoder builds
 the symbol (it picks the mask by the standard's penalty rules, in C++), this module turns it into
@@ -9,6 +9,7 @@ mask in Python: a third of a store page's time; zxing-cpp takes 0.05 ms (README,
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import zxingcpp
@@ -28,10 +29,10 @@ class QrDrawing:
 
 
 @functools.lru_cache(maxsize=64)
-def qr_matrix(url: str, error: str = "m") -> tuple[tuple[int, ...], ...]:
-    """The symbol's modules (1 = dark, no quiet zone): the smallest version that holds `url` at
-    `error`, at a higher level when that costs no size (free extra correction, as segno's
-    `boost_error`). Cached: a store's banner and card share one code."""
+def qr_matrix(url: str, error: str = "m") -> tuple[bytes, ...]:
+    """The symbol's rows of modules (1 = dark, no quiet zone): the smallest version that holds
+    `url` at `error`, at a higher level when that costs no size (free extra correction, as
+    segno's `boost_error`). Cached: a store's banner and card share one code."""
     level = error.upper()
     image = _image(url, level)
     for higher in LEVELS[LEVELS.index(level) + 1:]:
@@ -41,10 +42,11 @@ def qr_matrix(url: str, error: str = "m") -> tuple[tuple[int, ...], ...]:
         image = boosted
     height, width = image.shape
     modules = bytes(memoryview(image)).translate(_DARK)  # type: ignore[arg-type]  # 0 dark, 255 light
-    return tuple(tuple(modules[y * width:(y + 1) * width]) for y in range(height))
+    return tuple(modules[y * width:(y + 1) * width] for y in range(height))
 
 
 _DARK = bytes([1] + [0] * 255)
+_RUN = re.compile(b"\x01+")
 
 
 def _image(url: str, level: str) -> zxingcpp.Image:
@@ -52,29 +54,40 @@ def _image(url: str, level: str) -> zxingcpp.Image:
         scale=1, add_quiet_zones=False)
 
 
+@functools.lru_cache(maxsize=64)
+def _symbol_ops(url: str, error: str) -> tuple[int, str]:
+    """The dark modules as rectangles in module units, origin at the quiet zone's lower-left
+    corner: one run of dark modules per rectangle (exact edges, a small content stream).
+    The same for every size the code is printed at (a store's banner and card)."""
+    matrix = qr_matrix(url, error)
+    count = len(matrix) + 2 * QUIET_ZONE
+    ops = []
+    for row_index, row in enumerate(matrix):
+        y = count - QUIET_ZONE - row_index - 1
+        ops.extend(f"{run.start() + QUIET_ZONE} {y} {run.end() - run.start()} 1 re" for run in _RUN.finditer(row))
+    return count, "\n".join(ops)
+
+
 def draw_qr(url: str, x: float, y: float, size: float, error: str = "m",
             dark: str = "0 0 0", light: str = "1 1 1") -> QrDrawing:
     """Operators filling a `size`-point square at (x, y) (bottom-left) with the code of `url`,
     its quiet zone painted light so it reads on any background colour."""
-    matrix = qr_matrix(url, error)
-    count = len(matrix) + 2 * QUIET_ZONE
+    count, runs = _symbol_ops(url, error)
     module = size / count
-    ops = [f"{light} rg {x:.3f} {y:.3f} {size:.3f} {size:.3f} re f", f"{dark} rg"]
-    for row_index, row in enumerate(matrix):
-        top = y + size - (row_index + QUIET_ZONE + 1) * module
-        col = 0
-        while col < len(row):
-            if not row[col]:
-                col += 1
-                continue
-            start = col
-            while col < len(row) and row[col]:
-                col += 1
-            left = x + (start + QUIET_ZONE) * module
-            # Runs of dark modules as one rectangle each: exact edges, a small content stream.
-            ops.append(f"{left:.3f} {top:.3f} {(col - start) * module:.3f} {module:.3f} re")
-    ops.append("f")
-    return QrDrawing("\n".join(ops), count, (x, y, size, size))
+    ops = (f"q {module:.6f} 0 0 {module:.6f} {x:.3f} {y:.3f} cm\n{light} rg 0 0 {count} {count} re f\n"
+           f"{dark} rg\n{runs}\nf Q")
+    return QrDrawing(ops, count, (x, y, size, size))
+
+
+def decode_drawing(qr: QrDrawing, px_per_module: float) -> list[str]:
+    """Decode a drawn code from its own operators, rendered alone on a page of its box.
+
+    The composer draws the code last, quiet zone painted light: on the store's page the pixels
+    of that box are these operators and nothing else, so this reads back exactly what prints,
+    without parsing the whole page (which costs more than the rest of composing it)."""
+    from .pdfpage import single_page_pdf
+
+    return decode_region(single_page_pdf(qr.ops, qr.box), qr.box, px_per_module, qr.modules, qr.box[:2])
 
 
 def decode_region(pdf: bytes, box: tuple[float, float, float, float], px_per_module: float,

@@ -11,7 +11,7 @@ The shape of it:
    template out once with its store slots empty (the background); each store's page is that
    background plus its name, address and URL as vector outlines set in the slots, and its QR
    code as vector rectangles (`campaign_kit.compose`): no layout engine per store. Every page's
-   QR code is decoded back from the composed PDF. `naive_store_pdfs` renders the same templates
+   QR code is decoded back from the operators drawn in its box. `naive_store_pdfs` renders the same templates
    as one WeasyPrint document per item: the baseline of benchmarks/scale.py.
 """
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from ..cache import code_version, store_in_cache
-from ..compose.qrcodes import decode_region, qr_matrix
+from ..compose.qrcodes import decode_drawing, qr_matrix
 from ..compose.slots import SlotOverflow, StoreLayout, layout_from_document
 from ..errors import BuildError, ContentError, Problem
 from ..model import Carrier, Format, Project, Store
@@ -370,9 +370,10 @@ def render_batch(batch: tuple[list[StoreItem], list[Path], Path]) -> list[tuple[
     item whose text does not fit its place (the caller reports them all, naming the row)."""
     items, targets, cache = batch
     problems: list[tuple[str, str, str]] = []
+    salt = _layout_salt(items[0].lang) if items else ""
     for item, target in zip(items, targets, strict=True):
         try:
-            store_in_cache(target, compose_item(item, cache))
+            store_in_cache(target, compose_item(item, cache, salt))
         except SlotOverflow as exc:
             problems.append((item.store_id, SLOT_FIELD.get(exc.slot, exc.slot),
                              f"store {item.store_id}: {exc} on the {item.format_name}; shorten it "
@@ -385,16 +386,17 @@ SLOT_FIELD = {"name": "name", "address": "address", "meta": "opening_hours", "ur
 """The store-list column behind each slot, for error messages."""
 
 
-def compose_item(item: StoreItem, cache: Path | None = None) -> bytes:
-    """One store's page: its carrier's background, its texts and its QR code, read back."""
-    store_layout = background_layout(item, cache)
+def compose_item(item: StoreItem, cache: Path | None = None, salt: str | None = None) -> bytes:
+    """One store's page: its carrier's background, its texts and its QR code, read back.
+    `salt`: `_layout_salt(item.lang)`, when the caller worked it out once for many items."""
+    store_layout = background_layout(item, cache, salt)
     slots = store_layout.slots
     texts = {"name": (item.name, item.sizes["name"]), "address": (item.address, item.sizes["address"]),
              "url": (short_url(item.qr_url), slots["url"].css_size)}
     if "meta" in slots:
         texts["meta"] = (item.meta, slots["meta"].css_size)
     pdf, qr = store_layout.render(texts, item.qr_url, item.qr_size_mm * PT_PER_MM, item.qr_error.lower())
-    found = decode_region(pdf, qr.box, PX_PER_MODULE, qr.modules, store_layout.background.media_box[:2])
+    found = decode_drawing(qr, PX_PER_MODULE)  # the code is drawn last: what prints in its box
     if found != [item.qr_url]:
         raise BuildError(f"{item.rel}: QR code decodes to {found or 'nothing'}, expected {item.qr_url}")
     return pdf
@@ -403,14 +405,27 @@ def compose_item(item: StoreItem, cache: Path | None = None) -> bytes:
 _LAYOUTS: dict[str, StoreLayout] = {}
 
 
-def background_layout(item: StoreItem, cache: Path | None = None) -> StoreLayout:
+def _layout_salt(lang: str) -> str:
+    """What shapes every background besides the item: templates, fonts and code."""
+    renderer = shared_renderer()
+    return "\0".join((renderer.digest, renderer.fonts.digest([lang]), code_version()))
+
+
+_LAYOUT_KEYS: dict[tuple[Any, ...], str] = {}
+
+
+def background_layout(item: StoreItem, cache: Path | None = None, salt: str | None = None) -> StoreLayout:
     """The carrier's page for this format with its slots empty: laid out once per process, and
     kept in `cache` (a rebuild that composes one store's pages needs no layout engine)."""
     renderer = shared_renderer()
-    constant = (item.carrier, item.format_name, item.fmt, item.lang, sorted(item.t.items()), item.steps,
-                item.hotline, item.official_site, item.directive, item.sample, renderer.digest,
-                renderer.fonts.digest([item.lang]), code_version())
-    key = hashlib.sha256(repr(constant).encode()).hexdigest()
+    constant = (item.carrier, item.format_name, item.fmt, item.lang, _shared_repr(item.t), item.steps,
+                item.hotline, item.official_site, item.directive, item.sample,
+                salt if salt is not None else _layout_salt(item.lang))
+    key = _LAYOUT_KEYS.get(constant)
+    if key is None:
+        if len(_LAYOUT_KEYS) > 256:
+            _LAYOUT_KEYS.clear()
+        key = _LAYOUT_KEYS[constant] = hashlib.sha256(repr(constant).encode()).hexdigest()
     kept = cache / "layouts" / f"{key}.pickle" if cache else None
     if key not in _LAYOUTS and kept and kept.is_file():
         _LAYOUTS[key] = pickle.loads(kept.read_bytes())  # our own cache, written below
