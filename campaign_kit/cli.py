@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import http.server
 import os
 import sys
 from pathlib import Path
@@ -58,6 +57,8 @@ def _serve(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not args.no_build:
         _build(args)
+    import http.server  # only here: a build does not need it
+
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
         log.info("serving %s at http://127.0.0.1:%d/ (Ctrl+C to stop)", out, args.port)

@@ -199,7 +199,8 @@ class Output:
         """Record what a file is: its kind and `lang`, `store_id`, `format`, `directive`, ..."""
         if kind not in KINDS:
             raise ValueError(f"unknown output kind {kind!r}")
-        _checked_parts(relpath)
+        if relpath not in self.recycled:  # those were checked when they were written
+            _checked_parts(relpath)
         self.meta[relpath] = {"kind": kind, "stage": self.stage, **{
             k: v for k, v in meta.items() if v is not None}}
 

@@ -225,7 +225,7 @@ def test_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest.Mon
     one_store = "\n".join(STORES_CSV.splitlines()[:2]) + "\n"
     project = load_project(make_materials(tmp_path / "m1", one_store))
     cache = tmp_path / "cache"
-    first = [path for _, _, _, path in store_printing.render_store_items(project, project.stores, 1, cache)]
+    first = [item.path for item in store_printing.render_store_items(project, project.stores, 1, cache)]
     assert len(first) == 2 and all(Path(path).is_file() for path in first)
     rendered: list[str] = []
     real = store_printing.render_batch
@@ -250,7 +250,7 @@ def test_unchanged_store_rows_are_not_planned_again(tmp_path: Path, caplog: pyte
 
     def run(p: Project, context: str) -> tuple[list[str], str]:
         caplog.clear()
-        paths = [path for *_, path in store_printing.render_store_items(p, p.stores, 1, cache, context=context)]
+        paths = [item.path for item in store_printing.render_store_items(p, p.stores, 1, cache, context=context)]
         return paths, re.findall(r"\((\d+) stores planned again\)", caplog.text)[-1]
 
     first, planned = run(project, "materials A")
@@ -334,7 +334,7 @@ def test_other_banner_and_card_sizes_scale_the_design(tmp_path: Path) -> None:
                 "    template: store_card.html.j2\n    width_mm: 105\n    height_mm: 148\n"
                 "    bleed_mm: 3\n    safe_mm: 6\n    viewing_distance_m: 0.4\n")
     project = load_project(materials)
-    made = {name: path for _, name, _, path in store_printing.render_store_items(
+    made = {name: path for _, name, _, path, _ in store_printing.render_store_items(
         project, project.stores, 1, tmp_path / "cache")}
     assert set(made) == {"store-banner", "store-card", "store-banner-200x60", "store-card-a6"}
     assert store_printing.store_rel(project.stores[0], "store-card-a6").endswith("-store-card-a6.pdf")
@@ -356,8 +356,8 @@ def test_store_pdfs_do_not_depend_on_what_the_cache_held(tmp_path: Path) -> None
     edited = load_project(make_materials(tmp_path / "b", rows.replace("Số 12", "Số 14")))
 
     def outputs(project: Project, cache: Path) -> dict[str, bytes]:
-        return {store_printing.store_rel(store, name): Path(path).read_bytes() for store, name, _, path
-                in store_printing.render_store_items(project, project.stores, 1, cache)}
+        return {item.rel: Path(item.path).read_bytes()
+                for item in store_printing.render_store_items(project, project.stores, 1, cache)}
 
     fresh = outputs(original, tmp_path / "fresh")
     outputs(edited, tmp_path / "history")

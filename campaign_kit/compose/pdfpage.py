@@ -12,10 +12,10 @@ import hashlib
 import io
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pypdf import PdfReader
-from pypdf.generic import (ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject,
-                           StreamObject)
+if TYPE_CHECKING:  # pypdf reads a background once; composing a page (a cached background) needs none
+    from pypdf.generic import DictionaryObject, PdfObject
 
 Box = tuple[float, float, float, float]
 
@@ -34,6 +34,9 @@ class Background:
 
     @classmethod
     def from_pdf(cls, pdf: bytes, page_number: int = 0) -> "Background":
+        from pypdf import PdfReader
+        from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
         reader = PdfReader(io.BytesIO(pdf))
         page = reader.pages[page_number]
         boxes = [tuple(float(v) for v in box) for box in (page.mediabox, page.trimbox, page.bleedbox)]
@@ -103,6 +106,8 @@ def _write_pdf(objects: list[bytes], root: int, info: int | None) -> bytes:
 
 def _collect(obj: PdfObject, numbers: dict[int, int], order: list[PdfObject], next_number: int) -> int:
     """Number every indirect object reachable from `obj`, depth first, in a stable order."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
     if isinstance(obj, IndirectObject):
         if obj.idnum in numbers:
             return next_number
@@ -121,12 +126,16 @@ def _collect(obj: PdfObject, numbers: dict[int, int], order: list[PdfObject], ne
 
 
 def _serialize(obj: PdfObject, numbers: dict[int, int]) -> bytes:
+    from pypdf.generic import StreamObject
+
     if isinstance(obj, StreamObject):
         return _stream(obj, obj._data, numbers)  # still encoded: copied as it is
     return _value(obj, numbers)
 
 
 def _stream(header: DictionaryObject, data: bytes, numbers: dict[int, int]) -> bytes:
+    from pypdf.generic import NameObject, StreamObject
+
     entries = [(NameObject(k), header.raw_get(k)) for k in sorted(header) if k != "/Length"]
     if not isinstance(header, StreamObject):  # a dictionary we made: its data is deflated here
         entries.append((NameObject("/Filter"), NameObject("/FlateDecode")))
@@ -135,6 +144,8 @@ def _stream(header: DictionaryObject, data: bytes, numbers: dict[int, int]) -> b
 
 
 def _value(obj: PdfObject, numbers: dict[int, int]) -> bytes:
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
     if isinstance(obj, IndirectObject):
         return b"%d 0 R" % numbers[obj.idnum]
     if isinstance(obj, DictionaryObject):

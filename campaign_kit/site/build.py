@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from mkdocs.commands.build import build as mkdocs_build
-from mkdocs.config import load_config
 
 from ..cache import code_version, content_key
 from ..errors import logged_warnings
@@ -77,6 +75,9 @@ def _source_date(epoch: int) -> Iterator[None]:
 def run_mkdocs(config_file: Path, epoch: int) -> list[str]:
     """Build; returns mkdocs' warnings (the stage passes them on to `ctx.warn`)."""
     with logged_warnings("mkdocs") as warnings, _source_date(epoch):
+        from mkdocs.commands.build import build as mkdocs_build  # here: a kept build needs no mkdocs
+        from mkdocs.config import load_config
+
         config = load_config(config_file=str(config_file))
         mkdocs_build(config)
     return warnings

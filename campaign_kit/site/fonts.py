@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from fontTools import subset
 from fontTools.ttLib import TTFont
 
 from ..errors import BuildError
@@ -147,6 +146,8 @@ def subset_font(face: Face, used: set[str], cache: Path) -> bytes:
                          "fonts-noto-cjk (bash scripts/run build does)")
     # recalcTimestamp=False: the head table keeps the source's date, so builds are byte-identical.
     font = TTFont(face.source, fontNumber=script.index, recalcTimestamp=False, lazy=False)
+    from fontTools import subset  # here: a rebuild whose subsets are cached needs none
+
     options = subset.Options()
     options.flavor = "woff2"
     if script.whole_block:

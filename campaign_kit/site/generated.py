@@ -76,9 +76,11 @@ def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
 def store_files(meta: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
     """Per store id: its banner/card files as (kind, path)."""
     by_store: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for rel, m in sorted(meta.items()):
+    for rel, m in meta.items():
         if m.get("kind") in STORE_KINDS and m.get("store_id"):
             by_store[m["store_id"]].append((m["kind"], rel))
+    for files in by_store.values():
+        files.sort(key=lambda kind_rel: kind_rel[1])
     return by_store
 
 
@@ -174,23 +176,25 @@ class Directory:
     """Stores in more than one province."""
     files: dict[str, list[tuple[str, str]]]
     shown: dict[str, str]
-    """store id -> its fields and files as a store list shows them (a cache key part)."""
+    """Support page -> a digest of its stores' fields and files as its list shows them (a
+    cache key part: the same for every language)."""
 
 
 def directory(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> Directory:
     # Stores are support points only once a directive makes them so (setting `support_points`).
     groups, several = support_pages(project) if project.settings.support_points else ([], False)
     files = store_files(meta)
-    shown = {s.store_id: f"{s.row()!r}\0{files.get(s.store_id, [])}"
-             for _, _, pages in groups for page in pages for s in page.stores}
+    shown = {page.docs_rel: content_key(*(f"{s.row()!r}\0{files.get(s.store_id, [])}" for s in page.stores))
+             for _, _, pages in groups for page in pages}
     return Directory(groups, several, files, shown)
 
 
 def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping[str, Mapping[str, Any]],
                     out_root: Path, digest: Callable[[str], tuple[str, int]] | None = None,
-                    cache: Path | None = None, stores: Directory | None = None) -> Generated:
-    """The generated pages of one language (`cache`: keep rendered store lists there; `stores`:
-    the directory, if already worked out for another language)."""
+                    cache: Path | None = None, stores: Directory | None = None,
+                    items: list[Download] | None = None) -> Generated:
+    """The generated pages of one language (`cache`: keep rendered store lists there; `stores`
+    and `items`: the directory and the downloads, if already worked out for another language)."""
     t = SiteTexts(project, lang)
     pages: dict[str, str] = {}
     slots: dict[str, dict[str, str]] = {}
@@ -210,10 +214,10 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
                 "support_page.md.j2", t=t, project=project, page=page, province=province if several else "",
                 siblings=store_pages, link=_doc_link(page.docs_rel), slot=SLOT), ".md").html()
             root = root_prefix(lang_prefix, page.docs_rel)
-            slots[page.docs_rel] = {SLOT: _cached(cache, content_key(shared, root, *(
-                stores.shown[s.store_id] for s in page.stores)), lambda: render(
+            slots[page.docs_rel] = {SLOT: _cached(cache, content_key(shared, root, stores.shown[page.docs_rel]),
+                                                  lambda: render(
                     "store_list.html.j2", t=t, project=project, page=page, files=files, root=root))}
-    items = downloads(meta, out_root, digest)
+    items = downloads(meta, out_root, digest) if items is None else items
     root = root_prefix(lang_prefix, "downloads.md")
     groups_by_kind = [(kind, found) for kind in GENERAL_KINDS if (found := [d for d in items if d.kind == kind])]
     pages["downloads.md"] = render("downloads.md.j2", t=t, groups=groups_by_kind, slot=slot)

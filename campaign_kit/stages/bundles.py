@@ -16,7 +16,6 @@ UTF-8 with a BOM and CRLF line ends so that Notepad on an agency PC shows the di
 
 from __future__ import annotations
 
-import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -52,10 +51,17 @@ def run(ctx: BuildContext) -> None:
     stores = {s.store_id: s for s in project.stores}
     readme_inputs = repr(readme_inputs_of(project)) + ctx.templates_digest()  # its template too
 
-    @functools.lru_cache(maxsize=None)  # a store's files are in two bundles
-    def shown(store_id: str) -> str:
-        store = stores.get(store_id)
-        return repr(store.row()) if store else ""
+    entries: dict[str, str] = {}
+
+    def entry(rel: str) -> str:
+        """What a file brings to a bundle's key, worked out once (a store's files are in two)."""
+        known = entries.get(rel)
+        if known is None:
+            info = ctx.out.meta[rel]
+            store = stores.get(str(info.get("store_id")))
+            known = entries[rel] = (f"{ctx.out.digest(rel)[0]}\0{_readme_meta(info)}\0"
+                                    f"{repr(store.row()) if store else ''}")
+        return known
     for bundle in plan(project, ctx.out.meta):
         if not bundle.files:
             continue
@@ -63,9 +69,8 @@ def run(ctx: BuildContext) -> None:
         # Keyed by what goes in, without making it: each file's name, hash (known without reading
         # it again) and meta, the store rows its README lists, what else the README shows, and the
         # code. A rebuild re-zips only the bundles that changed.
-        key = content_key(code_version(), readme_inputs, bundle.slug, bundle.audience, bundle.title, *(
-            f"{names[rel]}\0{ctx.out.digest(rel)[0]}\0{_readme_meta(ctx.out.meta[rel])}\0"
-            f"{shown(str(ctx.out.meta[rel].get('store_id')))}" for rel in sorted(bundle.files)))
+        key = content_key(code_version(), readme_inputs, bundle.slug, bundle.audience, bundle.title,
+                          "\n".join(f"{names[rel]}\0{entry(rel)}" for rel in sorted(bundle.files)))
         cached = cached_file(ctx.cache, "bundles", key, ".zip")
         if not cached.exists():
             text = readme(project, bundle, ctx.out.meta, names).encode("utf-8-sig")

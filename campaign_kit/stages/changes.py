@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from ..model import Project
 from ..output import KINDS
@@ -31,8 +31,7 @@ IGNORED_KINDS = frozenset({"page", "asset", "preview", "report"})
 COMPARED_STAGES = tuple(STAGES)[:tuple(STAGES).index("changes")]  # the stages that ran before
 
 
-@dataclass(frozen=True)
-class FileState:
+class FileState(NamedTuple):
     path: str
     kind: str
     lang: str | None
@@ -72,7 +71,7 @@ def current_files(meta: Mapping[str, Mapping[str, Any]], exists: Callable[[str],
     """The files of this build the report covers, with their hashes (`digest`: the output's,
     which reads a file only when its hash is not known already)."""
     result = {}
-    for rel, info in sorted(meta.items()):
+    for rel, info in meta.items():  # the report sorts its lists
         if not _compared(info) or not exists(rel):
             continue
         result[rel] = FileState(rel, info["kind"], info.get("lang"), digest(rel)[0], info.get("directive"))

@@ -13,12 +13,7 @@ Outputs: `downloads/forms/<name>.xlsx`, kind `form`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Sequence
 
 from ..errors import BuildError
 from ..model import Project
@@ -29,8 +24,10 @@ from ..publish.office import xlsx_bytes
 # "Mỗi huyện/thành phố tối thiểu 02 người" (Lạng Sơn Sở TTTT, 19/8/2020).
 STAFF_PER_DISTRICT = 2
 FONT = "Times New Roman"  # the font of Vietnamese official forms
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+if TYPE_CHECKING:  # openpyxl is imported when a form is made: a rebuild that keeps them skips it
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 
 @dataclass(frozen=True)
@@ -92,6 +89,9 @@ def staff_rows(districts: Sequence[str], carriers: Sequence[str]) -> list[list[o
 
 def build_form(project: Project, form: FormWords, header: FormHeader,
                rows: list[list[object]]) -> Workbook:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -147,10 +147,13 @@ def build_form(project: Project, form: FormWords, header: FormHeader,
 
 def _cell(sheet: Worksheet, row: int, column: int, value: object, *, bold: bool = False,
           italic: bool = False, centre: bool = False, box: bool = False) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+
     cell = sheet.cell(row=row, column=column, value=value)
     cell.font = Font(name=FONT, size=12, bold=bold, italic=italic)
     cell.alignment = Alignment(horizontal="center" if centre else None, vertical="center",
                                wrap_text=True)
     if box:
-        cell.border = _BOX
+        thin = Side(style="thin")
+        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
 

@@ -28,7 +28,7 @@ from ..printing.checks import check_glyphs, check_qr_pdf, check_text_inside, str
 from ..printing.qr import ErrorLevel, QrPayload, draw, min_symbol_mm
 from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..printing.render import Renderer, parallel_map, preview, require_pages, shared_renderer
-from ..printing.stores import naive_store_pdfs, render_store_items, store_rel
+from ..printing.stores import naive_store_pdfs, render_store_items
 
 log = logging.getLogger("campaign_kit")
 
@@ -195,10 +195,9 @@ def _store_items(ctx: BuildContext) -> None:
     directive = project.effective.directive_for("stores")
     reference = directive.reference if directive else None
     sampled: set[tuple[str, str]] = set()
-    for store, fmt_name, fmt, pdf_path in render_store_items(
+    for store, fmt_name, fmt, pdf_path, rel in render_store_items(
             project, project.stores, jobs=ctx.options.jobs, cache=ctx.cache,
             progress=ctx.progress, context=ctx.materials_digest(stores=False), kept=ctx.out.keeps):
-        rel = store_rel(store, fmt_name)
         ctx.out.link(rel, pdf_path, fmt.kind, keyed=True, store_id=store.store_id, carrier=store.carrier,
                      district=store.district, province=store.province, format=fmt_name,
                      directive=reference)

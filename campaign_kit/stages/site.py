@@ -22,7 +22,8 @@ from ..pipeline import BuildContext
 from ..site import fonts
 from ..site.build import DOCS, GENERATED_CSS, Built, build_language, site_fonts
 from ..site.config import LangBuild
-from ..site.generated import Directory, Fill, built_page, directory, fill_slots, generated_pages, render
+from ..site.generated import (Directory, Download, Fill, built_page, directory, downloads, fill_slots,
+                              generated_pages, render)
 from ..site.sources import load_page, page_names, store_links
 from ..site.texts import SiteTexts
 
@@ -34,14 +35,15 @@ def run(ctx: BuildContext) -> None:
     epoch = _source_epoch(ctx)
     work_root = ctx.cache / "site-work"
     stores = directory(ctx.project, ctx.out.meta)
+    items = downloads(ctx.out.meta, ctx.out.root, ctx.out.digest)
     for lang in ctx.project.languages:
-        _build_language(ctx, lang, names, epoch, work_root, stores)
+        _build_language(ctx, lang, names, epoch, work_root, stores, items)
     shutil.rmtree(work_root, ignore_errors=True)
     _write_go_pages(ctx)
 
 
 def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: int, work_root: Path,
-                    stores: Directory) -> None:
+                    stores: Directory, items: list[Download]) -> None:
     """Sources and generated pages -> mkdocs (or its kept build) -> store lists and other slots,
     fonts, embed card -> the output."""
     project = ctx.project
@@ -50,7 +52,7 @@ def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: 
     t = SiteTexts(project, lang.code)
     sources = [load_page(DOCS, project, lang.code, n, t("fallback_notice")) for n in names]
     generated = generated_pages(project, lang.code, prefix, ctx.out.meta, ctx.out.root, ctx.out.digest,
-                                ctx.cache, stores)
+                                ctx.cache, stores, items)
     nav = [f"{n}.md" for n in names] + [p for p in ("support/index.md", "directives.md", "downloads.md",
                                                      "changes.md") if p in generated.pages]
     built = build_language(build, project, t("site_name"), nav, epoch, ctx.cache,
