@@ -114,6 +114,10 @@ def test_the_code_read_alone_is_the_code_on_the_page(layout: StoreLayout) -> Non
     url = "https://bluezone.langson.gov.vn/go/viettel-ls-00042/"
     pdf, qr = layout.render({"name": ("Cửa hàng Viettel Đồng Đăng", 40)}, url, 200, "q")
     assert decode_drawing(qr, 6) == decode_region(pdf, qr.box, 6, qr.modules, layout.background.media_box[:2]) == [url]
-    # The check can fail: the same box with its dark modules left out reads as nothing.
-    light_only = replace(qr, ops=qr.ops.split("\n0 0 0 rg")[0] + "\nQ")
+    assert qr.ops.endswith(f"cm\n{qr.symbol} Q")  # the page draws the decoded operators, scaled
+    # The check can fail: the same symbol with its dark modules left out reads as nothing.
+    light_only = replace(qr, symbol=qr.symbol.split("\n0 0 0 rg")[0])
     assert decode_drawing(light_only, 6) == []
+    # One symbol at another size (a store's card) reads the same.
+    small = layout.render({"name": ("Cửa hàng Viettel Đồng Đăng", 40)}, url, 120, "q")[1]
+    assert small.symbol == qr.symbol and decode_drawing(small, 6) == [url]

@@ -137,6 +137,8 @@ def test_store_items_carry_their_own_qr_code(built) -> None:
             assert decode(out / rel, dpi=dpi) == [project.go_url(store)]
             text = pdfium.PdfDocument(out / rel)[0].get_textpage().get_text_range()
             assert directive in text and project.settings.hotline in text
+            flat = " ".join(text.split())  # both show the three install steps (lines joined back)
+            assert all(" ".join(str(step).split()) in flat for step in project.text(project.default_lang, "steps"))
 
 
 def test_store_text_is_drawn_in_its_slots_inside_the_safe_area(built) -> None:

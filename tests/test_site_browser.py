@@ -122,15 +122,35 @@ def test_go_page_sends_phone_to_its_store(browser, server, requested, site_mater
                                              route.fulfill(body="store", content_type="text/plain")))
     page = ctx.new_page()
     page.goto(server + "go/vnpt-ls-00001/")
+    # First the page says where the code was scanned and what opens next (time to stay).
+    assert "VNPT" in page.inner_text(".where")
+    assert ("Google Play" if target == "play" else "App Store") in page.inner_text("#opening")
     page.wait_for_url(expected)
     assert seen == [expected]
     ctx.close()
+
+
+def test_go_page_can_stay_and_switch_language(browser, server, requested) -> None:
+    page = _page(browser, requested, user_agent=ANDROID_UA, locale="vi-VN")
+    page.goto(server + "go/vnpt-ls-00001/")
+    assert page.evaluate("document.documentElement.lang") == "vi"
+    page.click("#stay")
+    assert not page.is_visible("#opening")
+    page.click("button[data-lang=en]")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.inner_text("h1").startswith("Install")
+    assert page.get_attribute("button[data-lang=en]", "aria-pressed") == "true"
+    assert page.get_attribute("#guide", "href") == "../../en/"
+    page.wait_for_timeout(3500)  # past the moment it would have left
+    assert page.url == server + "go/vnpt-ls-00001/"
+    page.context.close()
 
 
 def test_go_page_without_javascript_and_in_the_phones_language(browser, server, requested) -> None:
     page = _page(browser, requested, java_script_enabled=False, user_agent=ANDROID_UA)
     page.goto(server + "go/vtp-ls-00002/")
     assert page.is_visible("#android") and page.is_visible("#ios")
+    assert not page.is_visible("#langs") and not page.is_visible("#opening")  # they need JavaScript
     assert "<script>alert(1)</script>" in page.inner_text(".where")  # shown as text, never run
     assert page.url.startswith(server)
     page.context.close()

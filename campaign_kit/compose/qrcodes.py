@@ -26,6 +26,8 @@ class QrDrawing:
     """Modules across, quiet zone included."""
     box: tuple[float, float, float, float]
     """x, y, width, height in points, quiet zone included."""
+    symbol: str = ""
+    """The symbol's operators in module units (quiet zone included): `ops` draws them scaled into `box`."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -74,20 +76,29 @@ def draw_qr(url: str, x: float, y: float, size: float, error: str = "m",
     its quiet zone painted light so it reads on any background colour."""
     count, runs = _symbol_ops(url, error)
     module = size / count
-    ops = (f"q {module:.6f} 0 0 {module:.6f} {x:.3f} {y:.3f} cm\n{light} rg 0 0 {count} {count} re f\n"
-           f"{dark} rg\n{runs}\nf Q")
-    return QrDrawing(ops, count, (x, y, size, size))
+    symbol = f"{light} rg 0 0 {count} {count} re f\n{dark} rg\n{runs}\nf"
+    ops = f"q {module:.6f} 0 0 {module:.6f} {x:.3f} {y:.3f} cm\n{symbol} Q"
+    return QrDrawing(ops, count, (x, y, size, size), symbol)
 
 
 def decode_drawing(qr: QrDrawing, px_per_module: float) -> list[str]:
-    """Decode a drawn code from its own operators, rendered alone on a page of its box.
+    """Decode a drawn code from its own operators, rendered alone.
 
     The composer draws the code last, quiet zone painted light: on the store's page the pixels
-    of that box are these operators and nothing else, so this reads back exactly what prints,
-    without parsing the whole page (which costs more than the rest of composing it)."""
+    of its box are these operators and nothing else, so this reads back exactly what prints,
+    without parsing the whole page (which costs more than the rest of composing it). The
+    operators are the symbol in module units under one scale-and-move: rendered at
+    `px_per_module` it is the same image at any printed size, so a store's banner and card
+    (one symbol, two sizes) are decoded once."""
+    return _decode_symbol(qr.symbol, qr.modules, px_per_module)
+
+
+@functools.lru_cache(maxsize=16)
+def _decode_symbol(symbol: str, modules: int, px_per_module: float) -> list[str]:
     from .pdfpage import single_page_pdf
 
-    return decode_region(single_page_pdf(qr.ops, qr.box), qr.box, px_per_module, qr.modules, qr.box[:2])
+    box = (0.0, 0.0, float(modules), float(modules))
+    return decode_region(single_page_pdf(symbol, box), box, px_per_module, modules)
 
 
 def decode_region(pdf: bytes, box: tuple[float, float, float, float], px_per_module: float,

@@ -52,12 +52,16 @@ class Download:
     size: int
     sha256: str
     preview: str | None
+    title: str | None = None
+    """What it is, for people ("Áp phích A4", a bundle's title); None: its file name says it."""
 
 
 def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
-              digest: Callable[[str], tuple[str, int]] | None = None) -> list[Download]:
+              digest: Callable[[str], tuple[str, int]] | None = None,
+              titles: Mapping[str, str] | None = None) -> list[Download]:
     """General materials (not per-store) with size and checksum (`digest`: the output's, which
-    knows most of them; otherwise read from the files on disk)."""
+    knows most of them; otherwise read from the files on disk). `titles`: format name -> title
+    (formats.yml)."""
     previews = {m["preview_of"]: rel for rel, m in meta.items()
                 if m.get("kind") == "preview" and m.get("preview_of")}
     general = [(rel, m) for rel, m in meta.items() if m.get("kind") in GENERAL_KINDS and not m.get("store_id")]
@@ -69,8 +73,14 @@ def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
         fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
         # A screen image is its own preview.
         preview = previews.get(rel) or (rel if m["kind"] == "screen" and rel.endswith(".png") else None)
-        result.append(Download(rel, m["kind"], m.get("lang"), fmt, size, sha256, preview))
+        title = m.get("title") or (titles or {}).get(str(m.get("format")))
+        result.append(Download(rel, m["kind"], m.get("lang"), fmt, size, sha256, preview, title))
     return result
+
+
+def format_titles(project: Project) -> dict[str, str]:
+    """Format name -> its title in formats.yml, for the downloads list."""
+    return {name: fmt.title for name, fmt in project.formats.items() if fmt.title}
 
 
 def store_files(meta: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
@@ -217,12 +227,13 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
             slots[page.docs_rel] = {SLOT: _cached(cache, content_key(shared, root, stores.shown[page.docs_rel]),
                                                   lambda: render(
                     "store_list.html.j2", t=t, project=project, page=page, files=files, root=root))}
-    items = downloads(meta, out_root, digest) if items is None else items
+    items = downloads(meta, out_root, digest, format_titles(project)) if items is None else items
     root = root_prefix(lang_prefix, "downloads.md")
     groups_by_kind = [(kind, found) for kind in GENERAL_KINDS if (found := [d for d in items if d.kind == kind])]
     pages["downloads.md"] = render("downloads.md.j2", t=t, groups=groups_by_kind, slot=slot)
     slots["downloads.md"] = {slot(kind): Fill.of(render("download_list.html.j2", t=t, items=found,
-                                                        size=human_size, root=root))
+                                                        size=human_size, root=root,
+                                                        default_lang=project.default_lang))
                              for kind, found in groups_by_kind}
     changes = out_root / "changes.json"
     if changes.is_file():

@@ -18,7 +18,7 @@ SITE_KEYS: tuple[str, ...] = (
     "download_format", "download_size", "download_checksum", "download_language",
     "download_preview", "download_kinds", "changes_title", "changes_first_build", "changes_added",
     "changes_changed", "changes_removed", "go_title", "go_scanned_at", "go_android", "go_ios",
-    "go_intro", "go_guide", "embed_title", "embed_more",
+    "go_intro", "go_guide", "go_opening", "go_stay", "go_language", "embed_title", "embed_more",
 )
 
 

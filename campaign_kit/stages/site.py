@@ -23,7 +23,7 @@ from ..site import fonts
 from ..site.build import DOCS, GENERATED_CSS, Built, build_language, site_fonts
 from ..site.config import LangBuild
 from ..site.generated import (Directory, Download, Fill, built_page, directory, downloads, fill_slots,
-                              generated_pages, render)
+                              format_titles, generated_pages, render)
 from ..site.sources import load_page, page_names, store_links
 from ..site.texts import SiteTexts
 
@@ -35,7 +35,7 @@ def run(ctx: BuildContext) -> None:
     epoch = _source_epoch(ctx)
     work_root = ctx.cache / "site-work"
     stores = directory(ctx.project, ctx.out.meta)
-    items = downloads(ctx.out.meta, ctx.out.root, ctx.out.digest)
+    items = downloads(ctx.out.meta, ctx.out.root, ctx.out.digest, format_titles(ctx.project))
     for lang in ctx.project.languages:
         _build_language(ctx, lang, names, epoch, work_root, stores, items)
     shutil.rmtree(work_root, ignore_errors=True)
@@ -130,13 +130,18 @@ def _write_go_pages(ctx: BuildContext) -> None:
                          "android": project.text(lang.code, "go_android"),
                          "ios": project.text(lang.code, "go_ios"),
                          "guide": project.text(lang.code, "go_guide"),
+                         "opening": project.text(lang.code, "go_opening"),
+                         "stay": project.text(lang.code, "go_stay"),
+                         "language": project.text(lang.code, "go_language"),
                          "sample": project.text(lang.code, "sample_notice")} for lang in project.languages}
 
     def guides(up: str) -> dict[str, str]:
         return {lang.code: up + ("" if lang.code == project.default_lang else f"{lang.code}/")
                 for lang in project.languages}
 
-    common = dict(texts=texts, default_lang=project.default_lang, colours=project.campaign.colours,
+    languages = [(lang.code, lang.name) for lang in project.languages]
+    common = dict(texts=texts, default_lang=project.default_lang, languages=languages,
+                  colours=project.campaign.colours,
                   sample=project.campaign.sample_stores,
                   **store_links(project))
     ctx.out.write_text("go/index.html", render("go.html.j2", store=None, guides=guides("../"),
