@@ -26,7 +26,8 @@ from campaign_kit.printing.stores import compose_item, plan_store_items  # noqa:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stores", type=int, default=300)
     parser.add_argument("--materials", type=Path, default=ROOT / "materials")
     args = parser.parse_args()
@@ -40,7 +41,8 @@ def main() -> None:
         for item in items:
             compose_item(item, Path(cache))
         seconds = time.perf_counter() - started
-    print(f"{len(items)} store pages composed in {seconds:.2f} s: {seconds * 1000 / len(items):.2f} ms per page "
+    print(f"{len(items)} store pages composed in {seconds:.2f} s: "
+          f"{seconds * 1000 / len(items):.2f} ms per page "
           "(1 process; QR code encoded, drawn and decoded back, name and address outlined)")
 
 

@@ -26,8 +26,9 @@ def _latin_fold_table() -> dict[int, str]:
     table = {ord("đ"): "d", ord("Đ"): "D"}
     for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
         decomposed = unicodedata.normalize("NFD", chr(cp))
-        if len(decomposed) > 1 and decomposed[0] < "\u0250" and all(map(unicodedata.combining, decomposed[1:])):
-            table[cp] = decomposed[0]
+        base, marks = decomposed[0], decomposed[1:]
+        if marks and base < "\u0250" and all(map(unicodedata.combining, marks)):
+            table[cp] = base
     return table
 
 

@@ -11,6 +11,7 @@ import pytest
 from campaign_kit.errors import ContentError
 from campaign_kit.materials import load_project
 from campaign_kit.stores import legacy_encoding, normalise_phone
+from campaign_kit.text import fold
 
 from .conftest import ROOT
 
@@ -288,3 +289,17 @@ def test_check_command_passes_on_the_bundled_materials() -> None:
                             text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: 7 directives,")
+
+
+def test_fold_drops_the_marks_of_every_latin_letter_and_keeps_other_scripts() -> None:
+    import unicodedata
+
+    assert fold("Đăng ký Bluezone ở Lạng Sơn") == "Dang ky Bluezone o Lang Son"
+    assert fold("ស្វាគមន៍") == "ស្វាគមន៍"  # Khmer vowel signs are part of the letters
+    assert fold("Cà phê 咖啡") == "Ca phe 咖啡"
+    assert fold("a\u0301") == "a"  # not NFC: the mark still goes
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):  # NFC letters: the translate table
+        decomposed = unicodedata.normalize("NFD", chr(cp))
+        marks = decomposed[1:]
+        if marks and decomposed[0] < "\u0250" and all(unicodedata.combining(m) for m in marks):
+            assert fold(chr(cp)) == decomposed[0], hex(cp)  # ǯ (ʒ + caron) is not Latin: kept

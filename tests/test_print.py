@@ -138,7 +138,8 @@ def test_store_items_carry_their_own_qr_code(built) -> None:
             text = pdfium.PdfDocument(out / rel)[0].get_textpage().get_text_range()
             assert directive in text and project.settings.hotline in text
             flat = " ".join(text.split())  # both show the three install steps (lines joined back)
-            assert all(" ".join(str(step).split()) in flat for step in project.text(project.default_lang, "steps"))
+            steps = project.text(project.default_lang, "steps")
+            assert all(" ".join(str(step).split()) in flat for step in steps)
 
 
 def test_store_text_is_drawn_in_its_slots_inside_the_safe_area(built) -> None:
@@ -252,7 +253,8 @@ def test_unchanged_store_rows_are_not_planned_again(tmp_path: Path, caplog: pyte
 
     def run(p: Project, context: str) -> tuple[list[str], str]:
         caplog.clear()
-        paths = [item.path for item in store_printing.render_store_items(p, p.stores, 1, cache, context=context)]
+        paths = [item.path for item in store_printing.render_store_items(p, p.stores, 1, cache,
+                                                                          context=context)]
         return paths, re.findall(r"\((\d+) stores planned again\)", caplog.text)[-1]
 
     first, planned = run(project, "materials A")

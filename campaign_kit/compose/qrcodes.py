@@ -66,7 +66,8 @@ def _symbol_ops(url: str, error: str) -> tuple[int, str]:
     ops = []
     for row_index, row in enumerate(matrix):
         y = count - QUIET_ZONE - row_index - 1
-        ops.extend(f"{run.start() + QUIET_ZONE} {y} {run.end() - run.start()} 1 re" for run in _RUN.finditer(row))
+        ops.extend(f"{run.start() + QUIET_ZONE} {y} {run.end() - run.start()} 1 re"
+                   for run in _RUN.finditer(row))
     return count, "\n".join(ops)
 
 

@@ -11,8 +11,8 @@ The shape of it:
    template out once with its store slots empty (the background); each store's page is that
    background plus its name, address and URL as vector outlines set in the slots, and its QR
    code as vector rectangles (`campaign_kit.compose`): no layout engine per store. Every page's
-   QR code is decoded back from the operators drawn in its box. `naive_store_pdfs` renders the same templates
-   as one WeasyPrint document per item: the baseline of benchmarks/scale.py.
+   QR code is decoded back from the operators drawn in its box. `naive_store_pdfs` renders the
+   same templates as one WeasyPrint document per item: the baseline of benchmarks/scale.py.
 """
 
 from __future__ import annotations

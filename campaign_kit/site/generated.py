@@ -224,8 +224,8 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
                 "support_page.md.j2", t=t, project=project, page=page, province=province if several else "",
                 siblings=store_pages, link=_doc_link(page.docs_rel), slot=SLOT), ".md").html()
             root = root_prefix(lang_prefix, page.docs_rel)
-            slots[page.docs_rel] = {SLOT: _cached(cache, content_key(shared, root, stores.shown[page.docs_rel]),
-                                                  lambda: render(
+            key = content_key(shared, root, stores.shown[page.docs_rel])
+            slots[page.docs_rel] = {SLOT: _cached(cache, key, lambda: render(
                     "store_list.html.j2", t=t, project=project, page=page, files=files, root=root))}
     items = downloads(meta, out_root, digest, format_titles(project)) if items is None else items
     root = root_prefix(lang_prefix, "downloads.md")
