@@ -279,6 +279,15 @@ def _load_texts(c: _Collector, folder: Path, campaign: Campaign | None) -> Texts
             for url in _URL.findall(value):
                 if problem := url_problem(url, campaign.allowed_domains):
                     c.add(path, line, _label(sub), problem)
+    if default:
+        from .site.texts import SITE_KEYS  # here: the site package imports the model, not this module
+
+        site_file = folder / f"{codes[0]}.site.yml"
+        for key in SITE_KEYS:
+            if key not in default:
+                c.add(site_file if site_file.is_file() else folder / f"{codes[0]}.yml", None, key,
+                      "missing text: the site needs it in the default language (see the bundled "
+                      "materials/text/ files)")
     missing = {code: tuple(k for k in default if k not in by_lang[code]) for code in codes}
     return Texts(by_lang=by_lang, default_lang=codes[0], missing=missing)
 

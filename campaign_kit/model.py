@@ -271,7 +271,15 @@ class Texts:
 
     def get(self, lang: str, key: str) -> Any:
         own = self.by_lang.get(lang, {})
-        return own[key] if key in own else self.by_lang[self.default_lang][key]
+        if key in own:
+            return own[key]
+        default = self.by_lang[self.default_lang]
+        if key not in default:  # texts from before this key existed: say so, not a KeyError
+            from .errors import BuildError
+
+            raise BuildError(f"materials/text/{self.default_lang}.*.yml: no text '{key}'; this version "
+                             f"of the pipeline needs it (the bundled materials/text/ files have it)")
+        return default[key]
 
     def lang_of(self, lang: str, key: str) -> str:
         """The language the value of `key` is actually in (for `lang` attributes on fallback)."""
