@@ -265,7 +265,7 @@ def test_text_problems(materials: Path) -> None:
 def test_texts_from_before_a_key_existed_are_reported_not_a_crash(materials: Path) -> None:
     _edit(materials / "text" / "vi.site.yml", "go_stay: Ở lại trang này\n", "")
     _edit(materials / "text" / "en.site.yml", "go_stay: Stay on this page\n", "")  # else "unknown key"
-    _edit(materials / "text" / "km.site.yml", "go_stay: នៅលើទំព័រនេះ\n", "")
+    _edit(materials / "text" / "km.site.yml", "go_stay: ស្នាក់នៅលើទំព័រនេះ\n", "")
     _edit(materials / "text" / "zh.site.yml", "go_stay: 留在此页\n", "")
     assert problems(materials) == ["materials/text/vi.site.yml, go_stay: missing text: the site needs it "
                                    "in the default language (see the bundled materials/text/ files)"]
