@@ -18,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from .errors import ContentError, Problem
 from .model import (Campaign, Directive, DirectiveFront, Effective, Format, Project, Province,
                     Settings, Texts, url_problem)
+from .site.texts import SITE_KEYS
 from .stores import read_store_files, validate_stores
 from .text import nfc
 from .yamlsrc import Located, YamlSyntaxError, parse_yaml
@@ -280,8 +281,6 @@ def _load_texts(c: _Collector, folder: Path, campaign: Campaign | None) -> Texts
                 if problem := url_problem(url, campaign.allowed_domains):
                     c.add(path, line, _label(sub), problem)
     if default:
-        from .site.texts import SITE_KEYS  # here: the site package imports the model, not this module
-
         site_file = folder / f"{codes[0]}.site.yml"
         for key in SITE_KEYS:
             if key not in default:

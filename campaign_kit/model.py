@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from .errors import BuildError
 from .text import slug
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -275,8 +276,6 @@ class Texts:
             return own[key]
         default = self.by_lang[self.default_lang]
         if key not in default:  # texts from before this key existed: say so, not a KeyError
-            from .errors import BuildError
-
             raise BuildError(f"materials/text/{self.default_lang}.*.yml: no text '{key}'; this version "
                              f"of the pipeline needs it (the bundled materials/text/ files have it)")
         return default[key]

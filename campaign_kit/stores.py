@@ -39,11 +39,10 @@ _PHONE_STRIP = re.compile(r"[\s.\-()/]")
 # Characters a Unicode Vietnamese text never has, but legacy 8-bit fonts put there.
 _TCVN3_MARKS = set("¸µ¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ«×ÝØÜÞ¬ßäåæçèéëîï")
 _VNI_MARKS = set("ñÑøØïÏöÖäÄåÅëËüÛû")
-_LATIN1_RANGE = re.compile("[\x80-\xff]")
 _VIETNAMESE_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
 _ODD_LATIN1 = re.compile("[" + "".join(chr(c) for c in range(0x80, 0x100)
                                        if chr(c) not in _VIETNAMESE_LATIN1 | set("°·×–")) + "]")
-"""A character `legacy_encoding` counts: a row without two of them needs no closer look."""
+"""The characters `legacy_encoding` counts: a row without two of them needs no closer look."""
 
 
 @functools.lru_cache(maxsize=65536)  # carriers, provinces, districts repeat on every row
@@ -181,10 +180,7 @@ def normalise_phone(value: str) -> str | None:
 
 def legacy_encoding(text: str) -> str | None:
     """'TCVN3' or 'VNI' when `text` looks typed in a legacy Vietnamese font, else None."""
-    if not _LATIN1_RANGE.search(text):
-        return None
-    odd = [c for c in text if "\x80" <= c <= "\xff" and c not in _VIETNAMESE_LATIN1
-           and c not in "°·×–"]
+    odd = _ODD_LATIN1.findall(text)
     if len(odd) < 2:
         return None
     vni = sum(c in _VNI_MARKS for c in odd)

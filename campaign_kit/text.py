@@ -23,7 +23,7 @@ _LATIN_MARKS = re.compile(r"[\u0300-\u036f]+")
 
 def _latin_fold_table() -> dict[int, str]:
     """Each precomposed Latin letter -> its base letter (what dropping its marks leaves)."""
-    table = {ord("đ"): "d", ord("Đ"): "D"}
+    table = dict(_FOLD_EXTRA)
     for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
         decomposed = unicodedata.normalize("NFD", chr(cp))
         base, marks = decomposed[0], decomposed[1:]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import zxingcpp
 
+from .pdfpage import single_page_pdf
+
 QUIET_ZONE = 4
 """Light modules around the symbol, as ISO/IEC 18004 requires."""
 LEVELS = "LMQH"
@@ -26,7 +28,7 @@ class QrDrawing:
     """Modules across, quiet zone included."""
     box: tuple[float, float, float, float]
     """x, y, width, height in points, quiet zone included."""
-    symbol: str = ""
+    symbol: str
     """The symbol's operators in module units (quiet zone included): `ops` draws them scaled into `box`."""
 
 
@@ -96,8 +98,6 @@ def decode_drawing(qr: QrDrawing, px_per_module: float) -> list[str]:
 
 @functools.lru_cache(maxsize=16)
 def _decode_symbol(symbol: str, modules: int, px_per_module: float) -> list[str]:
-    from .pdfpage import single_page_pdf
-
     box = (0.0, 0.0, float(modules), float(modules))
     return decode_region(single_page_pdf(symbol, box), box, px_per_module, modules)
 

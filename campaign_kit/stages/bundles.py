@@ -16,6 +16,7 @@ UTF-8 with a BOM and CRLF line ends so that Notepad on an agency PC shows the di
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -51,17 +52,12 @@ def run(ctx: BuildContext) -> None:
     stores = {s.store_id: s for s in project.stores}
     readme_inputs = repr(readme_inputs_of(project)) + ctx.templates_digest()  # its template too
 
-    entries: dict[str, str] = {}
-
+    @functools.cache  # a store's files are in two bundles
     def entry(rel: str) -> str:
-        """What a file brings to a bundle's key, worked out once (a store's files are in two)."""
-        known = entries.get(rel)
-        if known is None:
-            info = ctx.out.meta[rel]
-            store = stores.get(str(info.get("store_id")))
-            known = entries[rel] = (f"{ctx.out.digest(rel)[0]}\0{_readme_meta(info)}\0"
-                                    f"{repr(store.row()) if store else ''}")
-        return known
+        """What a file brings to a bundle's key."""
+        info = ctx.out.meta[rel]
+        store = stores.get(str(info.get("store_id")))
+        return f"{ctx.out.digest(rel)[0]}\0{_readme_meta(info)}\0{repr(store.row()) if store else ''}"
     for bundle in plan(project, ctx.out.meta):
         if not bundle.files:
             continue
