@@ -19,7 +19,7 @@ from .errors import ContentError, Problem
 from .model import (Campaign, Directive, DirectiveFront, Effective, Format, Project, Province,
                     Settings, Texts, url_problem)
 from .site.texts import SITE_KEYS
-from .stores import read_store_files, validate_stores
+from .stores import load_store_lists
 from .text import nfc
 from .yamlsrc import Located, YamlSyntaxError, parse_yaml
 
@@ -67,8 +67,9 @@ class _Collector:
             return None
 
 
-def load_project(root: Path) -> Project:
-    """Read and validate everything; raise `ContentError` listing every problem found."""
+def load_project(root: Path, cache: Path | None = None) -> Project:
+    """Read and validate everything; raise `ContentError` listing every problem found.
+    `cache`: a file where each store list's checked rows are kept (`stores.load_store_lists`)."""
     root = root.resolve()
     c = _Collector(root)
     if not root.is_dir():
@@ -85,8 +86,8 @@ def load_project(root: Path) -> Project:
     if campaign is not None and provinces is not None:
         store_files = sorted(p for p in (root / "stores").glob("*")
                              if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$"))
-        raw = read_store_files(store_files, {p: c.name(p) for p in store_files}, c.problems)
-        stores = validate_stores(raw, campaign.carriers, provinces, c.problems)
+        stores = load_store_lists(store_files, {p: c.name(p) for p in store_files}, campaign.carriers,
+                                  provinces, c.problems, cache)
     effective = _effective(c, root / "campaign.yml", campaign_src, campaign, directives)
     if campaign is not None:
         _check_urls(c, root, campaign, campaign_src)

@@ -240,8 +240,12 @@ class Store:
     """The store's file and go-page name (from its id), worked out once: it is asked 400,000
     times in a 20,000-store build."""
 
+    row_key: str = field(init=False, repr=False, compare=False)
+    """`repr(row())`, worked out once: the per-store part of every cache key of its outputs."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "slug", slug(self.store_id))
+        object.__setattr__(self, "row_key", repr(self.row()))
 
     @property
     def phone_display(self) -> str:

@@ -3,6 +3,7 @@ swap the result in. Reads top to bottom like the table of contents of a build.""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import shutil
@@ -116,6 +117,19 @@ class BuildReport:
 
 def build(materials: Path, out: Path, options: Options = Options()) -> BuildReport:
     """Build every output from `materials` into `out`; on any failure `out` stays as it was."""
+    # A build holds millions of small objects until its end (a 20,000-store output's entries,
+    # the manifest): each automatic full collection walks them all and finds nothing to free
+    # (8 of them in a one-store rebuild, about 1 s of its 11; peak memory the same without them).
+    automatic = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(materials, out, options)
+    finally:
+        if automatic:
+            gc.enable()
+
+
+def _build(materials: Path, out: Path, options: Options) -> BuildReport:
     started = time.perf_counter()
     stages = _selected(options.only)
     out = out.resolve()
@@ -130,7 +144,8 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
             log.info("nothing changed since the last build: %s is up to date", out)
             return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
                                up_to_date=True)
-    project = load_project(materials)  # raises ContentError before anything is written
+    # Raises ContentError before anything is written.
+    project = load_project(materials, cache / "store-lists.marshal")
     loaded = time.perf_counter() - started
     log.info("stage load: %.1f s (%d stores)", loaded, len(project.stores))
     extra = (project.print_profile,) if project.print_profile else ()

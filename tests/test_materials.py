@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import campaign_kit.stores
 from campaign_kit.errors import ContentError
 from campaign_kit.materials import load_project
 from campaign_kit.stores import legacy_encoding, normalise_phone
@@ -185,6 +186,44 @@ def test_store_ids_that_collide_as_links(materials: Path) -> None:
     assert problems(materials) == [
         "materials/stores/list.csv, row 3, store_id: store_id 't 1' gives the same link 'go/t-1/' "
         "as the store at materials/stores/list.csv, row 2"]
+
+
+def test_kept_store_lists_give_the_same_stores_and_problems(materials: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list kept from the last load (unchanged bytes) is not read again, yet its rows still
+    count for ids across lists, and its problems are reported again."""
+    memo = tmp_path / "store-lists.marshal"
+    only_stores(materials, HEADER + GOOD_ROW, "a.csv")
+    (materials / "stores" / "b.csv").write_text(HEADER + GOOD_ROW.replace("T-1", "T-2").replace(
+        "0912345678", "12345"), encoding="utf-8")
+    with pytest.raises(ContentError) as first:
+        load_project(materials, memo)
+    monkeypatch.setattr(campaign_kit.stores, "read_store_files", lambda *_: pytest.fail("read again"))
+    with pytest.raises(ContentError) as again:  # both lists from the memo now
+        load_project(materials, memo)
+    monkeypatch.undo()
+    assert memo.is_file()
+    assert [str(p) for p in again.value.problems] == [str(p) for p in first.value.problems] == [
+        "materials/stores/b.csv, row 2, phone: '12345' is not a Vietnamese phone number "
+        "(10 digits for mobiles, 11 for landlines, starting with 0)"]
+    # Only b.csv changes: it now repeats a.csv's id, which is known from the memo alone.
+    (materials / "stores" / "b.csv").write_text(HEADER + GOOD_ROW, encoding="utf-8")
+    with pytest.raises(ContentError) as clash:
+        load_project(materials, memo)
+    assert [str(p) for p in clash.value.problems] == [
+        "materials/stores/b.csv, row 2, store_id: duplicate store_id 'T-1' "
+        "(first at materials/stores/a.csv, row 2)"]
+    (materials / "stores" / "b.csv").write_text(HEADER + GOOD_ROW.replace("T-1", "T-2"), encoding="utf-8")
+    kept = load_project(materials, memo).stores
+    assert kept == load_project(materials).stores and [s.store_id for s in kept] == ["T-1", "T-2"]
+    assert [(s.slug, s.row_key) for s in kept] == [(s.slug, repr(s.row()))
+                                                   for s in load_project(materials).stores]
+    # A list the memo holds that is gone is forgotten; an edited one is read again.
+    (materials / "stores" / "b.csv").unlink()
+    edited = GOOD_ROW.replace("Chi Lăng,Số 1", "Chi Lăng,Số 9")
+    (materials / "stores" / "a.csv").write_text(HEADER + edited, encoding="utf-8")
+    (only,) = load_project(materials, memo).stores
+    assert only.address == "Số 9 đường Lê Lợi"
 
 
 def _line_of(path: Path, start: str) -> int:

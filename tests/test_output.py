@@ -98,7 +98,9 @@ def test_recycled_folder_known_from_its_state_until_anything_is_added(tmp_path: 
         swap_in(staging.folder, out)
     staging = staging_dir(out, states)  # the first output, known from its state
     assert staging.files == {"a/b/page.txt", "stores/x/card.pdf"}
-    assert staging.recycled == {"stores/x/card.pdf": (str(cache_file), hashlib.sha256(b"%PDF cached").hexdigest(), 11)}
+    assert staging.recycled == {  # what each file is, and what it was linked from (None: written)
+        "a/b/page.txt": (None, hashlib.sha256(b"first").hexdigest(), 5),
+        "stores/x/card.pdf": (str(cache_file), hashlib.sha256(b"%PDF cached").hexdigest(), 11)}
     output = Output(staging.folder, existing=staging.files, recycled=staging.recycled)
     assert output.keeps("stores/x/card.pdf", cache_file) and not output.keeps("a/b/page.txt", cache_file)
     save_state(states, output, output.write_manifest())  # (it wrote nothing: everything goes)

@@ -364,7 +364,7 @@ class _PlanMemo:
 
     def get(self, store: Store) -> list[tuple[str, str, str]] | None:
         packed = self.stores.get(store.store_id)
-        row = repr(store.row()) + "\0"
+        row = store.row_key + "\0"
         if packed is None or not packed.startswith(row):
             return None
         parts = packed[len(row):].split("\0")
@@ -377,7 +377,7 @@ class _PlanMemo:
         for store in stores:
             packed = self.stores.get(store.store_id)
             if packed is None or store.store_id in replanned:
-                packed = "\0".join((repr(store.row()), *(part for entry in planned[store.store_id]
+                packed = "\0".join((store.row_key, *(part for entry in planned[store.store_id]
                                                           for part in entry)))
             rows[store.store_id] = packed
         if rows != self.stores:

@@ -4,6 +4,7 @@ addresses are text, never HTML)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -113,8 +114,9 @@ def support_pages(project: Project) -> tuple[list[tuple[str, str, list[StorePage
     for store in project.stores:
         groups[(store.province, store.district)].append(store)
     result = []
+    folded_ward = functools.lru_cache(maxsize=None)(fold)  # a few dozen wards a district
     for (province, district), stores in sorted(groups.items(), key=lambda kv: tuple(map(fold, kv[0]))):
-        stores.sort(key=lambda s: (fold(s.ward), fold(s.name), s.store_id))
+        stores.sort(key=lambda s: (folded_ward(s.ward), fold(s.name), s.store_id))
         base = slug(f"{province} {district}" if several else district)
         chunks = [stores[i:i + STORES_PER_PAGE] for i in range(0, len(stores), STORES_PER_PAGE)]
         pages = [StorePage(f"support/{base}{'' if i == 0 else f'-{i + 1}'}.md",
@@ -194,7 +196,7 @@ def directory(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> Direct
     # Stores are support points only once a directive makes them so (setting `support_points`).
     groups, several = support_pages(project) if project.settings.support_points else ([], False)
     files = store_files(meta)
-    shown = {page.docs_rel: content_key(*(f"{s.row()!r}\0{files.get(s.store_id, [])}" for s in page.stores))
+    shown = {page.docs_rel: content_key(*(f"{s.row_key}\0{files.get(s.store_id, [])}" for s in page.stores))
              for _, _, pages in groups for page in pages}
     return Directory(groups, several, files, shown)
 
@@ -211,10 +213,15 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
     pages["directives.md"] = render("directives.md.j2", t=t, project=project, lang=lang)
     stores = stores or directory(project, meta)
     groups, several, files = stores.groups, stores.several, stores.files
-    pages["support/index.md"] = render("support_index.md.j2", t=t, project=project, groups=groups,
-                                       several=several, link=_doc_link("support/index.md"))
     shared = content_key(code_version(), lang, repr(project.texts), repr(project.settings),
                          repr(project.campaign.sample_stores))
+    # What the index shows of each district: its first page and its number of stores.
+    shown = repr([(province, district, pages[0].docs_rel, sum(len(p.stores) for p in pages))
+                  for province, district, pages in groups])
+    pages["support/index.md"] = _cached(cache, content_key(shared, "support-index", project.default_lang,
+                                                           repr(several), shown), lambda: render(
+        "support_index.md.j2", t=t, project=project, groups=groups, several=several,
+        link=_doc_link("support/index.md")), ".md").html()
     for province, district, store_pages in groups:
         siblings = [(p.docs_rel, p.title) for p in store_pages]
         for page in store_pages:
@@ -231,10 +238,12 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
     root = root_prefix(lang_prefix, "downloads.md")
     groups_by_kind = [(kind, found) for kind in GENERAL_KINDS if (found := [d for d in items if d.kind == kind])]
     pages["downloads.md"] = render("downloads.md.j2", t=t, groups=groups_by_kind, slot=slot)
-    slots["downloads.md"] = {slot(kind): Fill.of(render("download_list.html.j2", t=t, items=found,
-                                                        size=human_size, root=root,
-                                                        default_lang=project.default_lang))
-                             for kind, found in groups_by_kind}
+    # Kept like the store lists: a national build lists 1,000 bundles in every language.
+    slots["downloads.md"] = {
+        slot(kind): _cached(cache, content_key(shared, "downloads", project.default_lang, root, repr(found)),
+                            lambda: render("download_list.html.j2", t=t, items=found, size=human_size,
+                                           root=root, default_lang=project.default_lang))
+        for kind, found in groups_by_kind}
     changes = out_root / "changes.json"
     if changes.is_file():
         data = json.loads(changes.read_text(encoding="utf-8"))

@@ -57,7 +57,7 @@ def run(ctx: BuildContext) -> None:
         """What a file brings to a bundle's key."""
         info = ctx.out.meta[rel]
         store = stores.get(str(info.get("store_id")))
-        return f"{ctx.out.digest(rel)[0]}\0{_readme_meta(info)}\0{repr(store.row()) if store else ''}"
+        return f"{ctx.out.digest(rel)[0]}\0{_readme_meta(info)}\0{store.row_key if store else ''}"
     for bundle in plan(project, ctx.out.meta):
         if not bundle.files:
             continue
@@ -101,10 +101,13 @@ def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle
     for rel, info in sorted(meta.items()):
         kind = info.get("kind")
         if kind in STORE_KINDS:
-            store = stores.get(str(info.get("store_id")))
-            carrier = info.get("carrier") or (store.carrier if store else None)
-            district = info.get("district") or (store.district if store else None)
-            province = str(info.get("province") or (store.province if store else "")) if several else ""
+            carrier, district = info.get("carrier"), info.get("district")
+            province = info.get("province") if several else ""
+            if not (carrier and district and province is not None):  # the print stage names all three
+                store = stores.get(str(info.get("store_id")))
+                carrier = carrier or (store.carrier if store else None)
+                district = district or (store.district if store else None)
+                province = str(province or (store.province if store else "")) if several else ""
             if carrier:
                 by_carrier[(str(carrier), province)].append(rel)
             if district:
@@ -147,14 +150,15 @@ def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]]) -> dict
     per carrier (district bundles), named after their store; others keep their file name.
     Names that clash (the same poster name in two languages) take more of their output path."""
     names: dict[str, str] = {}
+    folder_key = _FOLDER_OF.get(bundle.audience)
     for rel in bundle.files:
         info = meta.get(rel, {})
         name = rel.rpartition("/")[2]
-        if info.get("store_id"):
-            store_slug = slug(str(info["store_id"]))
+        if store_id := info.get("store_id"):
+            store_slug = slug(str(store_id))
             name = name if name.startswith(store_slug) else f"{store_slug}-{name}"
-            folder = _store_folder(bundle, info)
-            name = f"{folder}/{name}" if folder else name
+            folder = info.get(folder_key) if folder_key else None
+            name = f"{slug(str(folder))}/{name}" if folder else name
         names[rel] = name
     depth = dict.fromkeys(names, 1)
     while True:
@@ -206,9 +210,8 @@ def readme(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-def _store_folder(bundle: Bundle, info: Mapping[str, Any]) -> str | None:
-    key = {"carrier": "district", "district": "carrier"}.get(bundle.audience)
-    return slug(str(info[key])) if key and info.get(key) else None
+_FOLDER_OF = {"carrier": "district", "district": "carrier"}
+"""A store file's folder in a bundle: its district in a carrier's bundle, and the other way round."""
 
 
 def _format_line(fmt: Format | None, name: str, count: int) -> dict[str, Any]:

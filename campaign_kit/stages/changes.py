@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, NamedTuple
+from typing import AbstractSet, Any, Callable, Mapping, NamedTuple
 
 from ..model import Project
 from ..output import KINDS
@@ -55,7 +55,14 @@ class Group:
 
 def run(ctx: BuildContext) -> None:
     current = current_files(ctx.out.meta, ctx.out.has, ctx.out.digest)
-    previous = previous_files(ctx.previous) if ctx.previous is not None else None
+    previous = None
+    if ctx.previous is not None:
+        # A file at the same place with the same bytes is in no list: leave it out of both sides
+        # (a 20,000-store rebuild compares 60,000 files to find the two that changed).
+        before = ctx.out.previous
+        same = {path for path, state in current.items() if before.get(path, _NONE)[0] == state.sha256}
+        current = {path: state for path, state in current.items() if path not in same}
+        previous = previous_files(ctx.previous, same)
     report = change_report(ctx.project, previous, current)
     ctx.out.write_text(REPORT, json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                        "report")
@@ -78,9 +85,14 @@ def current_files(meta: Mapping[str, Mapping[str, Any]], exists: Callable[[str],
     return result
 
 
-def previous_files(manifest: Mapping[str, Any]) -> dict[str, FileState]:
+_NONE = ("", 0)
+
+
+def previous_files(manifest: Mapping[str, Any],
+                   unchanged: AbstractSet[str] = frozenset()) -> dict[str, FileState]:
+    """The last output's files the report covers, but those in `unchanged`."""
     return {e["path"]: FileState(e["path"], e["kind"], e.get("lang"), e["sha256"], e.get("directive"))
-            for e in manifest.get("files", []) if _compared(e)}
+            for e in manifest.get("files", []) if e["path"] not in unchanged and _compared(e)}
 
 
 def change_report(project: Project, previous: Mapping[str, FileState] | None,

@@ -156,7 +156,7 @@ def _write_go_pages(ctx: BuildContext) -> None:
                              f"go/{store.slug}/")
         seen[store.slug] = store.store_id
         rel = f"go/{store.slug}/index.html"
-        page = cached_path(ctx.cache, "site-go", content_key(shared, repr(store.row())), ".html")
+        page = cached_path(ctx.cache, "site-go", content_key(shared, store.row_key), ".html")
         if not ctx.out.keeps(rel, page) and not os.path.exists(page):
             store_in_cache(Path(page), render("go.html.j2", store=store, guides=guides("../../"),
                                         guide_href="../../", **common).encode("utf-8"))
