@@ -83,10 +83,12 @@ def up_to_date(out: Path, cache: Path, key: str) -> tuple[int, tuple[str, ...]] 
     return len(files), tuple(last.get("warnings", ()))
 
 
-def record(out: Path, cache: Path, key: str, warnings: tuple[str, ...], extra_files: tuple[str, ...] = ()) -> None:
+def record(out: Path, cache: Path, key: str, warnings: tuple[str, ...], extra_files: tuple[str, ...] = (),
+           manifest_sha256: str | None = None) -> None:
     """After a build put its output in place: remember what it was built from (`extra_files`:
-    the inputs outside the folders, as given to `fingerprint`)."""
-    manifest = hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
+    the inputs outside the folders, as given to `fingerprint`; `manifest_sha256`: of the
+    manifest just written, when known)."""
+    manifest = manifest_sha256 or hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
     temp = cache / (RECORD + ".part")
     temp.write_text(json.dumps({"fingerprint": key, "manifest": manifest, "warnings": warnings,
                                 "extra_files": list(extra_files)}, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -18,7 +18,7 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from .errors import BuildError
 
@@ -343,8 +343,7 @@ def _as_its_state_says(folder: Path, states: Path | None) -> Staging | None:
         return None
     try:
         state = load_state(states, hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest())
-        if state is None or any(os.stat(os.path.join(folder, d)).st_mtime_ns != t
-                                for d, t in state["dirs"].items()):
+        if state is None or _folder_times(folder, state["dirs"]) != state["dirs"]:
             return None
     except OSError:
         return None
@@ -431,7 +430,7 @@ def save_state(folder: Path, out: Output, manifest: dict[str, Any]) -> None:
     state = {  # built by C loops: 60,000 entries
         "files": dict(zip(paths, zip(map(out.sources.get, paths), map(operator.itemgetter("sha256"), entries),
                                      map(operator.itemgetter("bytes"), entries)))),
-        "dirs": {d: os.stat(os.path.join(out.root, d)).st_mtime_ns for d in sorted(dirs)},
+        "dirs": _folder_times(out.root, sorted(dirs)),
     }
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / out.manifest_sha256
@@ -443,6 +442,16 @@ def save_state(folder: Path, out: Output, manifest: dict[str, Any]) -> None:
     for stale in kept[2:]:
         if stale != target:
             stale.unlink(missing_ok=True)
+
+
+def _folder_times(root: Path, folders: Iterable[str]) -> dict[str, int]:
+    """The modification time of each folder under `root` ("": root itself), by one `stat`
+    relative to root each (30,000 of them in a 20,000-store output)."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return {d: os.stat(d or ".", dir_fd=fd).st_mtime_ns for d in folders}
+    finally:
+        os.close(fd)
 
 
 def load_state(folder: Path, manifest_sha256: str) -> dict[str, Any] | None:

@@ -173,7 +173,7 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
     except BaseException:
         shutil.rmtree(staging.folder, ignore_errors=True)
         raise
-    freshness.record(out, cache, key, tuple(ctx.warnings), extra)
+    freshness.record(out, cache, key, tuple(ctx.warnings), extra, ctx.out.manifest_sha256)
     return BuildReport(files=len(manifest["files"]), seconds=time.perf_counter() - started,
                        warnings=tuple(ctx.warnings))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -14,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 import jinja2
 
-from ..cache import cached_file, code_version, content_key, store_in_cache
+from ..cache import cached_path, code_version, content_key, store_in_cache
 from ..model import Project, Store
 from ..output import file_sha256
 from ..text import fold, slug
@@ -156,7 +157,8 @@ class Fill:
         if self.text is not None:
             return self.text
         assert self.file is not None
-        return Path(self.file).read_text(encoding="utf-8")
+        with open(self.file, encoding="utf-8") as f:
+            return f.read()
 
     def chars(self) -> str:
         """Every character of the HTML (the site's font subsets must hold them)."""
@@ -164,7 +166,8 @@ class Fill:
             return self.text
         assert self.file is not None
         try:
-            return Path(self.file + ".chars").read_text(encoding="utf-8")
+            with open(self.file + ".chars", encoding="utf-8") as f:
+                return f.read()
         except FileNotFoundError:  # a cache cleaned by hand: work it out again
             chars = "".join(sorted(set(self.html())))
             store_in_cache(Path(self.file + ".chars"), chars.encode("utf-8"))
@@ -257,14 +260,14 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
 def _cached(cache: Path | None, key: str, make: Callable[[], str], suffix: str = ".html") -> Fill:
     if cache is None:
         return Fill.of(make())
-    path = cached_file(cache, "site-lists", key, suffix)
-    if not path.is_file():
+    path = cached_path(cache, "site-lists", key, suffix)  # a string: 8,000 look-ups a build
+    if not os.path.isfile(path):
         text = make()
         if suffix == ".html":  # HTML for a slot: its characters go into the font subsets
             store_in_cache(Path(f"{path}.chars"), "".join(sorted(set(text))).encode("utf-8"))
-        store_in_cache(path, text.encode("utf-8"))
+        store_in_cache(Path(path), text.encode("utf-8"))
         return Fill(key, text=text)
-    return Fill(key, file=str(path))
+    return Fill(key, file=path)
 
 
 def built_page(docs_rel: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..cache import cached_file, cached_path, code_version, content_key, link_content, store_in_cache
+from ..cache import cached_path, code_version, content_key, link_content, store_in_cache
 from ..errors import BuildError
 from ..model import Language
 from ..pipeline import BuildContext
@@ -80,10 +80,10 @@ def _link_filled(ctx: BuildContext, built: Built, rel: str, prefix: str, lang: s
     """A built page with its slots filled in, kept in the cache under a key of the kept build and
     the fills: a page whose store list did not change is linked, not made again."""
     key = content_key(built.key, rel, *(f"{marker}\0{fill.key}" for marker, fill in sorted(fills.items())))
-    page = cached_file(ctx.cache, "site-pages", key, ".html")
-    if not ctx.out.keeps(prefix + rel, page) and not page.exists():
+    page = cached_path(ctx.cache, "site-pages", key, ".html")
+    if not ctx.out.keeps(prefix + rel, page) and not os.path.exists(page):
         text = Path(built.root, rel).read_text(encoding="utf-8")
-        store_in_cache(page, fill_slots(text, fills, f"{built.root}/{rel}").encode("utf-8"))
+        store_in_cache(Path(page), fill_slots(text, fills, f"{built.root}/{rel}").encode("utf-8"))
     _link(ctx, prefix + rel, page, lang, None)
 
 
