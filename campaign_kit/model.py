@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from .errors import BuildError
-from .text import slug
+from .text import fold, slug
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -242,10 +242,13 @@ class Store:
 
     row_key: str = field(init=False, repr=False, compare=False)
     """`repr(row())`, worked out once: the per-store part of every cache key of its outputs."""
+    sort_key: tuple[str, str, str] = field(init=False, repr=False, compare=False)
+    """Ward and name without diacritics, then id: the order of store lists people read."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "slug", slug(self.store_id))
         object.__setattr__(self, "row_key", repr(self.row()))
+        object.__setattr__(self, "sort_key", (fold(self.ward), fold(self.name), self.store_id))
 
     @property
     def phone_display(self) -> str:

@@ -8,10 +8,11 @@ import functools
 import hashlib
 import io
 import marshal
+import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from .cache import code_version, content_key, store_in_cache
 from .errors import Problem
@@ -226,8 +227,9 @@ def load_store_lists(paths: Sequence[Path], shown_as: dict[Path, str], carriers:
 
 class _ListMemo:
     """Each list's checked rows and problems under its name and sha256, valid while `context`
-    (the code, the carriers, the regions) is the same: one marshal file, rewritten when a list
-    changed, holding the lists of the last build only."""
+    (the code, the carriers, the regions) is the same, holding the lists of the last build only.
+    One file: per list, its rows pickled (our own cache, like the layouts): the stores come back
+    whole, with what they worked out when first made (slug, keys), 20,000 of them in 0.1 s."""
 
     def __init__(self, path: Path, context: str):
         self.path, self.context, self.changed = path, context, False
@@ -235,21 +237,21 @@ class _ListMemo:
             data = marshal.loads(path.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
             data = {}
-        valid = isinstance(data, dict) and data.get("context") == context
-        self.lists: dict[str, tuple[str, list[Any], list[Any]]] = data["lists"] if valid else {}
+        valid = isinstance(data, dict) and data.get("context") == context and data.get("format") == 2
+        self.lists: dict[str, tuple[str, bytes]] = data["lists"] if valid else {}
 
     def get(self, name: str, digest: str) -> tuple[list[CheckedRow], list[Problem]] | None:
         entry = self.lists.get(name)
         if entry is None or entry[0] != digest:
             return None
-        rows = [CheckedRow(file, row, store_id, Store(*fields) if fields else None)
-                for file, row, store_id, fields in entry[1]]
-        return rows, [Problem(*p) for p in entry[2]]
+        try:
+            rows, problems = pickle.loads(entry[1])
+        except Exception:  # noqa: BLE001 - a memo from other code: read the list again
+            return None
+        return rows, problems
 
     def put(self, name: str, digest: str, rows: list[CheckedRow], problems: list[Problem]) -> None:
-        packed = [(r.file, r.row, r.store_id, (*r.store.row(), r.store.source) if r.store else None)
-                  for r in rows]
-        self.lists[name] = (digest, packed, [(p.file, p.line, p.field, p.message) for p in problems])
+        self.lists[name] = (digest, pickle.dumps((rows, problems), protocol=pickle.HIGHEST_PROTOCOL))
         self.changed = True
 
     def save(self, names: set[str]) -> None:
@@ -257,7 +259,8 @@ class _ListMemo:
             self.lists = {k: v for k, v in self.lists.items() if k in names}
             self.changed = True
         if self.changed:
-            store_in_cache(self.path, marshal.dumps({"context": self.context, "lists": self.lists}))
+            data = {"context": self.context, "format": 2, "lists": self.lists}
+            store_in_cache(self.path, marshal.dumps(data))
 
 
 def normalise_phone(value: str) -> str | None:

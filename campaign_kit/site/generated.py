@@ -4,9 +4,9 @@ addresses are text, never HTML)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
+import operator
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -107,6 +107,9 @@ class StorePage:
     stores: tuple[Store, ...]
 
 
+_SORT_KEY = operator.attrgetter("sort_key")
+
+
 def support_pages(project: Project) -> tuple[list[tuple[str, str, list[StorePage]]], bool]:
     """Stores grouped by (province, district), split into pages of at most STORES_PER_PAGE."""
     provinces = sorted({s.province for s in project.stores})
@@ -115,9 +118,8 @@ def support_pages(project: Project) -> tuple[list[tuple[str, str, list[StorePage
     for store in project.stores:
         groups[(store.province, store.district)].append(store)
     result = []
-    folded_ward = functools.lru_cache(maxsize=None)(fold)  # a few dozen wards a district
     for (province, district), stores in sorted(groups.items(), key=lambda kv: tuple(map(fold, kv[0]))):
-        stores.sort(key=lambda s: (folded_ward(s.ward), fold(s.name), s.store_id))
+        stores.sort(key=_SORT_KEY)
         base = slug(f"{province} {district}" if several else district)
         chunks = [stores[i:i + STORES_PER_PAGE] for i in range(0, len(stores), STORES_PER_PAGE)]
         pages = [StorePage(f"support/{base}{'' if i == 0 else f'-{i + 1}'}.md",
