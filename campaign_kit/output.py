@@ -98,13 +98,21 @@ class Output:
     """The last manifest's entries and their lines: an unchanged entry keeps its line."""
     manifest_sha256: str | None = None
     """Of the manifest, once written."""
+    folder_times: dict[str, int] = field(default_factory=dict)
+    """The recycled folder's folders and their modification times, as its state recorded them."""
+    touched: set[str] = field(default_factory=lambda: {""})
+    """Folders whose entries this build added, replaced or removed ("": the root, whose manifest
+    goes first): `save_state` reads the times of these only, the others are as they were."""
     _checked_dirs: set[str] = field(default_factory=set)
 
     def path(self, relpath: str) -> Path:
         """Where to write `relpath` (parents created). Register it with `describe` if it matters."""
         parts = _checked_parts(relpath)  # refuses `..`, absolute paths, ... before any folder is made
-        if len(parts) > 1 and "/".join(parts[:-1]) not in self._checked_dirs:
-            os.makedirs(os.path.join(self.root, *parts[:-1]), exist_ok=True)
+        parent = relpath.rpartition("/")[0]
+        if parent and parent not in self._checked_dirs:
+            os.makedirs(os.path.join(self.root, parent), exist_ok=True)
+            self.touched.update(_ancestors(parent))  # folders it may have made
+        self.touched.add(parent)  # the file will be made or replaced there
         target = _inside(self.root, parts, relpath, self._checked_dirs)
         self.written.add(relpath)
         self.sources.pop(relpath, None)
@@ -236,6 +244,7 @@ class Output:
         for rel in sorted(self.existing - self.written - {MANIFEST}, reverse=True):
             os.unlink(os.path.join(self.root, rel))
             _remove_empty_parents(self.root, rel)
+            self.touched.update(_ancestors(rel.rpartition("/")[0]))
         manifest = self.manifest()
         # One file per line: diffable, and written by json's C encoder (`indent` would take the
         # pure-Python one: 1.5 s for 60,000 files); an entry as it was keeps its line.
@@ -248,6 +257,15 @@ class Output:
         (self.root / MANIFEST).write_bytes(data)
         self.manifest_sha256 = hashlib.sha256(data).hexdigest()
         return manifest
+
+
+def _ancestors(folder: str) -> list[str]:
+    """`a/b/c` -> [`a/b/c`, `a/b`, `a`, ``]."""
+    result = [folder]
+    while folder:
+        folder = folder.rpartition("/")[0]
+        result.append(folder)
+    return result
 
 
 def _same_file(a: Path | str, b: Path | str) -> bool:
@@ -306,6 +324,8 @@ class Staging(NamedTuple):
     """The files already in it (a recycled folder), else empty."""
     recycled: dict[str, tuple[str | None, str, int]]
     """For `Output.recycled`: the files with their source (None: written, not linked) and hash."""
+    folder_times: dict[str, int] = {}
+    """For `Output.folder_times`: its folders' times, when known from its state."""
 
 
 def staging_dir(out: Path, states: Path | None = None) -> Staging:
@@ -342,13 +362,14 @@ def _as_its_state_says(folder: Path, states: Path | None) -> Staging | None:
     if states is None:
         return None
     try:
-        state = load_state(states, hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest())
+        manifest_sha256 = hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
+        state = load_state(states, state_name(folder, manifest_sha256))
         if state is None or _folder_times(folder, state["dirs"]) != state["dirs"]:
             return None
     except OSError:
         return None
     files = state["files"]
-    return Staging(folder, set(files), files)
+    return Staging(folder, set(files), files, state["dirs"])
 
 
 def _as_its_manifest_says(folder: Path) -> Staging | None:
@@ -417,8 +438,8 @@ def _exchange(a: Path, b: Path) -> bool:
 # Python) only makes that build slower.
 
 def save_state(folder: Path, out: Output, manifest: dict[str, Any]) -> None:
-    """Remember what `out` is, under its manifest's hash (after `write_manifest`); forget all but
-    the last two."""
+    """Remember what `out` is, under its manifest's hash and its folder (`state_name`), after
+    `write_manifest`; forget all but the last two."""
     assert out.manifest_sha256 is not None, "write the manifest first"
     entries = manifest["files"]
     paths = list(map(operator.itemgetter("path"), entries))
@@ -430,10 +451,10 @@ def save_state(folder: Path, out: Output, manifest: dict[str, Any]) -> None:
     state = {  # built by C loops: 60,000 entries
         "files": dict(zip(paths, zip(map(out.sources.get, paths), map(operator.itemgetter("sha256"), entries),
                                      map(operator.itemgetter("bytes"), entries)))),
-        "dirs": _folder_times(out.root, sorted(dirs)),
+        "dirs": _current_times(out, sorted(dirs)),
     }
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / out.manifest_sha256
+    target = folder / state_name(out.root, out.manifest_sha256)
     temp = target.with_name(target.name + ".part")
     temp.write_bytes(marshal.dumps(state))
     os.replace(temp, target)
@@ -442,6 +463,15 @@ def save_state(folder: Path, out: Output, manifest: dict[str, Any]) -> None:
     for stale in kept[2:]:
         if stale != target:
             stale.unlink(missing_ok=True)
+
+
+def _current_times(out: Output, folders: list[str]) -> dict[str, int]:
+    """`_folder_times` of `folders`, reading only those this build changed or made (a one-store
+    rebuild touches a few dozen of the 30,000)."""
+    known = out.folder_times
+    times = {d: known[d] for d in folders if d in known and d not in out.touched}
+    read = _folder_times(out.root, [d for d in folders if d not in times])
+    return {d: times[d] if d in times else read[d] for d in folders}
 
 
 def _folder_times(root: Path, folders: Iterable[str]) -> dict[str, int]:
@@ -454,9 +484,16 @@ def _folder_times(root: Path, folders: Iterable[str]) -> dict[str, int]:
         os.close(fd)
 
 
-def load_state(folder: Path, manifest_sha256: str) -> dict[str, Any] | None:
+def state_name(root: Path, manifest_sha256: str) -> str:
+    """A state's file name: the manifest's hash, and the folder's inode (a rename keeps it): two
+    outputs with the same manifest (a rebuild with `--force`) are two folders with their own
+    folder times."""
+    return f"{manifest_sha256}-{os.stat(root).st_ino}"
+
+
+def load_state(folder: Path, name: str) -> dict[str, Any] | None:
     try:
-        state = marshal.loads((folder / manifest_sha256).read_bytes())
+        state = marshal.loads((folder / name).read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return None
     return state if isinstance(state, dict) and {"files", "dirs"} <= state.keys() else None

@@ -155,7 +155,8 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
     try:
         previous, previous_lines = read_manifest_lines(out)
         output = Output(staging.folder, previous=manifest_hashes(previous), previous_root=out,
-                        existing=staging.files, recycled=staging.recycled, previous_lines=previous_lines)
+                        existing=staging.files, recycled=staging.recycled, previous_lines=previous_lines,
+                        folder_times=staging.folder_times)
         ctx = BuildContext(project=project, out=output, options=options, previous=previous,
                            previous_root=out, cache=cache, inputs=inputs, sources=sources)
         log.info("stage prepare: %.1f s (fingerprint, last output, staging folder)",

@@ -15,7 +15,8 @@ import pytest
 
 from campaign_kit import pipeline
 from campaign_kit.errors import BuildError, ContentError
-from campaign_kit.output import Output, safe_join, save_state, staging_dir, swap_in
+from campaign_kit.output import (Output, _folder_times, load_state, safe_join, save_state, staging_dir,
+                                 state_name, swap_in)
 from campaign_kit.pipeline import Options, build
 from campaign_kit.text import slug
 
@@ -53,7 +54,7 @@ def test_swap_replaces_whole_output_and_keeps_nothing_half_written(tmp_path: Pat
     out = tmp_path / "site"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    staging, existing, _ = staging_dir(out)
+    staging, existing, *_ = staging_dir(out)
     assert existing == set()
     (staging / "new.txt").write_text("new")
     swap_in(staging, out)
@@ -67,7 +68,7 @@ def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None
     out = tmp_path / "site"
     for files in ({"a/x.txt": "1", "a/b/y.txt": "2", "keep.txt": "3"}, {"keep.txt": "3", "c.txt": "4"},
                   {"a/b/y.txt": "5"}, {"keep.txt": "6"}):
-        staging, existing, _ = staging_dir(out)
+        staging, existing, *_ = staging_dir(out)
         output = Output(staging, existing=existing)
         for rel, text in files.items():
             output.write_text(rel, text, "asset")
@@ -108,6 +109,38 @@ def test_recycled_folder_known_from_its_state_until_anything_is_added(tmp_path: 
     swap_in(staging.folder, out)  # the staging folder holds the second output now
     (staging.folder / "a" / "b" / "stray.txt").write_text("not in its manifest")
     assert staging_dir(out, states).files == set() and not (staging.folder / "a").exists()
+
+
+def test_state_knows_every_folder_time_after_a_recycled_build(tmp_path: Path) -> None:
+    """`save_state` reads the times of the folders the build changed only; the rest it takes
+    from the recycled folder's state: all of them must be what is on disk."""
+    out, states, cache_file = tmp_path / "site", tmp_path / "states", tmp_path / "cache" / "k.pdf"
+    cache_file.parent.mkdir()
+    cache_file.write_bytes(b"%PDF cached")
+    plans = [
+        {"a/b/page.txt": "one", "a/c/gone.txt": "x", "d/e/f/kept.txt": "k", "top.txt": "t"},
+        {"a/b/page.txt": "one", "a/c/gone.txt": "x", "d/e/f/kept.txt": "k", "top.txt": "t"},
+        # replaced, removed (its folder goes), kept, new in new folders, and the link kept
+        {"a/b/page.txt": "two", "d/e/f/kept.txt": "k", "top.txt": "t", "n/m/new.txt": "n"},
+        {"a/b/page.txt": "two", "d/e/f/kept.txt": "k", "top.txt": "t", "n/m/new.txt": "n"},
+    ]
+    for files in plans:
+        staging = staging_dir(out, states)
+        output = Output(staging.folder, existing=staging.files, recycled=staging.recycled,
+                        folder_times=staging.folder_times)
+        for rel, text in files.items():
+            if rel in staging.files and (staging.folder / rel).read_text() == text:
+                output.link(rel, staging.folder / rel, "asset")  # the very file: nothing to do
+            else:
+                output.write_text(rel, text, "asset")
+        output.link("stores/x/card.pdf", cache_file, "store-card", keyed=True)
+        manifest = output.write_manifest()
+        save_state(states, output, manifest)
+        state = load_state(states, state_name(staging.folder, output.manifest_sha256 or ""))
+        assert state is not None
+        assert state["dirs"] == _folder_times(staging.folder, state["dirs"])
+        swap_in(staging.folder, out)
+    assert staging_dir(out, states).folder_times  # the last build's folder was known by its state
 
 
 def test_manifest_lists_every_file_with_hash_and_kind(tmp_path: Path) -> None:
