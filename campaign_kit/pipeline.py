@@ -9,6 +9,7 @@ import logging
 import shutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence, TypeVar
@@ -119,7 +120,8 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     """Build every output from `materials` into `out`; on any failure `out` stays as it was."""
     # A build holds millions of small objects until its end (a 20,000-store output's entries,
     # the manifest): each automatic full collection walks them all and finds nothing to free
-    # (8 of them in a one-store rebuild, about 1 s of its 11; peak memory the same without them).
+    # (8 of them in a one-store rebuild, about 1 s of its 11). Our own code makes no garbage
+    # cycles worth collecting; mkdocs does, and collects within `collecting()`.
     automatic = gc.isenabled()
     gc.disable()
     try:
@@ -127,6 +129,21 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     finally:
         if automatic:
             gc.enable()
+
+
+@contextmanager
+def collecting() -> Iterator[None]:
+    """Automatic garbage collection within, and one collection at the end: for libraries that
+    leave reference cycles behind (mkdocs' pages, Markdown's trees). A 2,000-store build, one run:
+    peak 466 MiB with Python's default collection, 598 MiB with none, 468 MiB this way."""
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.collect()
+            gc.disable()
 
 
 def _build(materials: Path, out: Path, options: Options) -> BuildReport:

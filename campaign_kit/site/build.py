@@ -16,6 +16,7 @@ from ..cache import code_version, content_key
 from ..errors import logged_warnings
 from ..model import Project
 from ..output import file_sha256
+from ..pipeline import collecting
 from . import fonts
 from .config import LangBuild, config_text, needs_language_partial
 from .generated import render
@@ -74,7 +75,7 @@ def _source_date(epoch: int) -> Iterator[None]:
 
 def run_mkdocs(config_file: Path, epoch: int) -> list[str]:
     """Build; returns mkdocs' warnings (the stage passes them on to `ctx.warn`)."""
-    with logged_warnings("mkdocs") as warnings, _source_date(epoch):
+    with logged_warnings("mkdocs") as warnings, _source_date(epoch), collecting():
         from mkdocs.commands.build import build as mkdocs_build  # here: a kept build needs no mkdocs
         from mkdocs.config import load_config
 
