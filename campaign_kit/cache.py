@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import marshal
 import os
 from importlib import metadata
 from pathlib import Path
@@ -64,6 +65,25 @@ def store_in_cache(target: Path, data: bytes) -> Path:
     temp.write_bytes(data)
     os.replace(temp, target)
     return target
+
+
+# --- memos: what a build worked out, for the next one -------------------------------------------
+# One marshal file each (private, quick to read): a dict of entries, valid while the `context` it
+# was saved under (a key that holds the code version and every other input the entries came
+# from) is the same.
+
+def load_memo(path: Path, context: str) -> dict[str, Any]:
+    """The entries `save_memo` kept at `path` under this `context`; empty if none (or another)."""
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    valid = isinstance(data, dict) and data.get("context") == context
+    return data["entries"] if valid and isinstance(data.get("entries"), dict) else {}
+
+
+def save_memo(path: Path, context: str, entries: dict[str, Any]) -> None:
+    store_in_cache(path, marshal.dumps({"context": context, "entries": entries}))
 
 
 # --- whole stages ------------------------------------------------------------------------------

@@ -7,14 +7,13 @@ import csv
 import functools
 import hashlib
 import io
-import marshal
 import pickle
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
-from .cache import code_version, content_key, store_in_cache
+from .cache import code_version, content_key, load_memo, save_memo
 from .errors import Problem
 from .model import Carrier, Province, Store
 from .text import fold, nfc, slug
@@ -228,17 +227,12 @@ def load_store_lists(paths: Sequence[Path], shown_as: dict[Path, str], carriers:
 class _ListMemo:
     """Each list's checked rows and problems under its name and sha256, valid while `context`
     (the code, the carriers, the regions) is the same, holding the lists of the last build only.
-    One file: per list, its rows pickled (our own cache, like the layouts): the stores come back
+    One memo file (`cache.load_memo`): per list, its rows pickled (our own cache, like the layouts): the stores come back
     whole, with what they worked out when first made (slug, keys), 20,000 of them in 0.1 s."""
 
     def __init__(self, path: Path, context: str):
         self.path, self.context, self.changed = path, context, False
-        try:
-            data = marshal.loads(path.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            data = {}
-        valid = isinstance(data, dict) and data.get("context") == context and data.get("format") == 2
-        self.lists: dict[str, tuple[str, bytes]] = data["lists"] if valid else {}
+        self.lists: dict[str, tuple[str, bytes]] = load_memo(path, context)
 
     def get(self, name: str, digest: str) -> tuple[list[CheckedRow], list[Problem]] | None:
         entry = self.lists.get(name)
@@ -259,8 +253,7 @@ class _ListMemo:
             self.lists = {k: v for k, v in self.lists.items() if k in names}
             self.changed = True
         if self.changed:
-            data = {"context": self.context, "format": 2, "lists": self.lists}
-            store_in_cache(self.path, marshal.dumps(data))
+            save_memo(self.path, self.context, self.lists)
 
 
 def normalise_phone(value: str) -> str | None:

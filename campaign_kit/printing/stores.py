@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import marshal
 import math
 import os
 import pickle
@@ -27,7 +26,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
-from ..cache import code_version, store_in_cache
+from ..cache import code_version, load_memo, save_memo, store_in_cache
 from ..compose.qrcodes import decode_drawing, qr_matrix
 from ..compose.slots import SlotOverflow, StoreLayout, layout_from_document
 from ..errors import BuildError, ContentError, Problem
@@ -355,12 +354,7 @@ class _PlanMemo:
 
     def __init__(self, path: Path, context: str):
         self.path, self.context = path, hashlib.sha256(context.encode()).hexdigest()
-        try:
-            data = marshal.loads(path.read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            data = {}
-        valid = isinstance(data, dict) and data.get("context") == self.context and data.get("format") == 2
-        self.stores: dict[str, str] = data["stores"] if valid else {}
+        self.stores: dict[str, str] = load_memo(path, self.context)
 
     def get(self, store: Store) -> list[tuple[str, str, str]] | None:
         packed = self.stores.get(store.store_id)
@@ -381,7 +375,7 @@ class _PlanMemo:
                                                           for part in entry)))
             rows[store.store_id] = packed
         if rows != self.stores:
-            store_in_cache(self.path, marshal.dumps({"context": self.context, "format": 2, "stores": rows}))
+            save_memo(self.path, self.context, rows)
 
 
 def render_batch(batch: tuple[list[StoreItem], list[Path], Path]) -> list[tuple[str, str, str]]:
