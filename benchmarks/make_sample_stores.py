@@ -1,18 +1,25 @@
-"""Regenerate the bundled SAMPLE store lists for Lạng Sơn (synthetic data, not real stores).
+"""Regenerate the bundled SAMPLE store lists of the province kits (synthetic data, not real stores).
 
-Writes into ``materials/``::
+Writes into ``materials/kits/<kit>/stores/`` for each kit (here for ``lang-son``)::
 
-    stores/sample-vnpt-lang-son.csv         UTF-8, ",", canonical English headers
-    stores/sample-viettel-lang-son.xlsx     Excel, Vietnamese headers
-    stores/sample-mobifone-lang-son.csv     UTF-8 with BOM, ";", Vietnamese headers
-    stores/sample-vnpost-lang-son.csv       Windows-1258, ",", CRLF, Vietnamese headers, carrier "Bưu điện"
-    stores/sample-viettelpost-lang-son.xlsx Excel, canonical headers
-    regions.yml                             Lạng Sơn districts for the validator
+    sample-vnpt-lang-son.csv         UTF-8, ",", canonical English headers
+    sample-viettel-lang-son.xlsx     Excel, Vietnamese headers
+    sample-mobifone-lang-son.csv     UTF-8 with BOM, ";", Vietnamese headers
+    sample-vnpost-lang-son.csv       Windows-1258, ",", CRLF, Vietnamese headers, carrier "Bưu điện"
+    sample-viettelpost-lang-son.xlsx Excel, canonical headers
 
-then reads every file back, checks it and prints a summary. Deterministic: running it
-again produces byte-identical files (this is checked too).
+Lạng Sơn gets 184 stores (its lists are the ones the tests and benchmarks know); Bình Phước,
+Quảng Bình and Long An a smaller set (40-60 stores each), in the same five shapes.
 
-Usage: python benchmarks/make_sample_stores.py [--materials DIR]
+``materials/regions.yml`` is shared by every kit and may hold hand edits: it is never rewritten.
+A kit's province missing from it is appended (its districts from ``benchmarks/data/provinces.yml``);
+a province already there must list exactly those districts, or the run stops and says so.
+
+Then every file is read back, checked and summarised. Deterministic: running it again produces
+byte-identical files (this is checked too).
+
+Usage: python benchmarks/make_sample_stores.py [--kit lang-son|binh-phuoc|quang-binh|long-an|all]
+                                               [--materials DIR]
 """
 
 from __future__ import annotations
@@ -34,10 +41,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import storegen as sg  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PROVINCE_CODE = "LS"
-STORE_COUNT = 184
 SEED = 2020
 VNPOST_CARRIER_LABEL = "Bưu điện"
+
+
+@dataclass(frozen=True)
+class Kit:
+    """One province's kit: which province (storegen code), how many sample stores, and the
+    bounds the checks hold the generated lists to."""
+
+    name: str  # folder of materials/kits/
+    province_code: str  # code in benchmarks/data/provinces.yml
+    stores: int
+    total_range: tuple[int, int]
+    per_carrier_range: tuple[int, int]
+    seed: int = SEED
+
+    def stores_dir(self, materials: Path) -> Path:
+        return materials / "kits" / self.name / "stores"
+
+
+KITS: dict[str, Kit] = {k.name: k for k in (
+    # Lạng Sơn's 184 stores: byte-identical to the lists generated before kits existed.
+    Kit("lang-son", "LS", 184, (160, 200), (30, 45)),
+    Kit("binh-phuoc", "BP", 44, (40, 60), (7, 11)),  # 11 districts, 4 stores each
+    Kit("quang-binh", "QB", 40, (40, 60), (7, 11)),  # 8 districts, 5 stores each
+    Kit("long-an", "LA", 60, (40, 60), (10, 14)),  # 15 districts, 4 stores each
+)}
 
 
 @dataclass(frozen=True)
@@ -63,32 +93,71 @@ class SampleFile:
         return mine
 
 
-SAMPLES: tuple[SampleFile, ...] = (
-    SampleFile("VNPT", "sample-vnpt-lang-son.csv", "csv", "canonical"),
-    SampleFile("Viettel", "sample-viettel-lang-son.xlsx", "xlsx", "vietnamese"),
-    SampleFile("MobiFone", "sample-mobifone-lang-son.csv", "csv", "vietnamese", delimiter=";", bom=True),
-    SampleFile("Vietnam Post", "sample-vnpost-lang-son.csv", "csv", "vietnamese", encoding="cp1258",
-               line_terminator="\r\n", carrier_label=VNPOST_CARRIER_LABEL),
-    SampleFile("Viettel Post", "sample-viettelpost-lang-son.xlsx", "xlsx", "canonical"),
-)
+def samples_for(kit: str) -> tuple[SampleFile, ...]:
+    """How each carrier's sample list of `kit` is written: one shape per carrier, as they send them."""
+    return (
+        SampleFile("VNPT", f"sample-vnpt-{kit}.csv", "csv", "canonical"),
+        SampleFile("Viettel", f"sample-viettel-{kit}.xlsx", "xlsx", "vietnamese"),
+        SampleFile("MobiFone", f"sample-mobifone-{kit}.csv", "csv", "vietnamese", delimiter=";", bom=True),
+        SampleFile("Vietnam Post", f"sample-vnpost-{kit}.csv", "csv", "vietnamese", encoding="cp1258",
+                   line_terminator="\r\n", carrier_label=VNPOST_CARRIER_LABEL),
+        SampleFile("Viettel Post", f"sample-viettelpost-{kit}.xlsx", "xlsx", "canonical"),
+    )
 
 
 # --------------------------------------------------------------------------- writing
 
-def write_samples(materials: Path, province: sg.Province) -> list[dict[str, str]]:
-    """Generate the rows and write all sample files plus regions.yml; return the rows."""
-    stores_dir = materials / "stores"
+def write_samples(materials: Path, kit: Kit, province: sg.Province) -> list[dict[str, str]]:
+    """Generate the rows and write the kit's sample files; return the rows."""
+    stores_dir = kit.stores_dir(materials)
     stores_dir.mkdir(parents=True, exist_ok=True)
-    rows = sg.generate_stores(STORE_COUNT, [province], seed=SEED)
-    for sample in SAMPLES:
+    rows = sg.generate_stores(kit.stores, [province], seed=kit.seed)
+    for sample in samples_for(kit.name):
         target = stores_dir / sample.filename
         if sample.kind == "csv":
             sg.write_csv(sample.rows_for(rows), target, encoding=sample.encoding, delimiter=sample.delimiter,
                          headers=sample.headers, bom=sample.bom, line_terminator=sample.line_terminator)
         else:
             sg.write_xlsx(sample.rows_for(rows), target, headers=sample.headers)
-    sg.write_regions_yml([province], materials / "regions.yml")
     return rows
+
+
+def ensure_regions(path: Path, provinces: Sequence[sg.Province]) -> list[str]:
+    """Make sure regions.yml lists each province with its districts, without rewriting it: a
+    missing province is appended at the end (the file keeps its order, comments and other
+    provinces); one already there must list the same districts. Returns the names appended."""
+    if not path.exists():
+        sg.write_regions_yml(provinces, path)
+        return [p.name for p in provinces]
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    listed = data.get("provinces") if isinstance(data, dict) else None
+    _check(isinstance(listed, list) and list(data) == ["provinces"],
+           f"{path}: expected a file with only a 'provinces:' list; edit it by hand")
+    by_name = {sg.nfc(str(p.get("name"))): p for p in listed if isinstance(p, dict)}
+    missing = []
+    for province in provinces:
+        if province.name not in by_name:
+            missing.append(province)
+            continue
+        have = [sg.nfc(str(d)) for d in by_name[province.name].get("districts") or ()]
+        want = [d.name for d in province.districts]
+        _check(have == want, f"{path}: {province.name} lists the districts {have}, "
+                             f"benchmarks/data/provinces.yml {want}; make them agree by hand")
+    if missing:
+        with tempfile.TemporaryDirectory() as tmp:
+            block = Path(tmp) / "regions.yml"
+            sg.write_regions_yml(missing, block)
+            lines = block.read_text(encoding="utf-8").splitlines(keepends=True)[1:]  # without "provinces:"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + ("" if text.endswith("\n") else "\n") + "".join(lines), encoding="utf-8")
+        try:
+            names = [sg.nfc(str(p["name"])) for p in yaml.safe_load(path.read_text(encoding="utf-8"))["provinces"]]
+        except (yaml.YAMLError, KeyError, TypeError):
+            names = []
+        if names != [*by_name, *(p.name for p in missing)]:  # the list was not the file's last block
+            path.write_text(text, encoding="utf-8")
+            raise CheckFailed(f"{path}: could not append {', '.join(p.name for p in missing)}; add by hand")
+    return [p.name for p in missing]
 
 
 # --------------------------------------------------------------------------- reading back
@@ -153,15 +222,18 @@ class Summary:
     long_addresses: int = 0
 
 
-def verify(materials: Path, province: sg.Province, rows: list[dict[str, str]]) -> Summary:
+def verify(materials: Path, kit: Kit, province: sg.Province, rows: list[dict[str, str]]) -> Summary:
     """Read every written file back and check it against the generated rows."""
     regions = yaml.safe_load((materials / "regions.yml").read_text(encoding="utf-8"))
-    _check(regions == {"provinces": [{"name": province.name, "districts": [d.name for d in province.districts]}]},
-           "regions.yml does not round-trip")
-    wards = {d.name: set(d.wards) for d in province.districts}
+    entry = [{"name": p["name"], "districts": p["districts"]} for p in regions["provinces"]
+             if p["name"] == province.name]
+    _check(entry == [{"name": province.name, "districts": [d.name for d in province.districts]}],
+           f"regions.yml does not list {province.name} with its districts (once)")
+    # A district without sample wards in provinces.yml gets storegen's seat-town ward ("Thị trấn ...").
+    wards = {d.name: set(d.wards) or {sg._pick_ward(d, None)} for d in province.districts}
     summary, seen_ids = Summary(), set()
-    for sample in SAMPLES:
-        path = materials / "stores" / sample.filename
+    for sample in samples_for(kit.name):
+        path = kit.stores_dir(materials) / sample.filename
         if sample.kind == "csv":
             header, body = read_csv_back(path, sample)
         else:
@@ -173,7 +245,7 @@ def verify(materials: Path, province: sg.Province, rows: list[dict[str, str]]) -
             record = dict(zip(sg.CANONICAL_COLUMNS, values))
             _check_record(record, sample, province, wards, seen_ids)
             _count(summary, sample.carrier, record)
-    _check_totals(summary, province)
+    _check_totals(summary, kit, province)
     return summary
 
 
@@ -203,21 +275,24 @@ def _count(summary: Summary, carrier: str, record: dict[str, str]) -> None:
     summary.long_addresses += len(record["address"]) >= 90
 
 
-def _check_totals(summary: Summary, province: sg.Province) -> None:
+def _check_totals(summary: Summary, kit: Kit, province: sg.Province) -> None:
     total = sum(summary.per_carrier.values())
-    _check(160 <= total <= 200, f"total {total} outside 160..200")
+    lo, hi = kit.total_range
+    _check(lo <= total <= hi, f"total {total} outside {lo}..{hi}")
+    lo, hi = kit.per_carrier_range
     for carrier in sg.CARRIERS:
-        _check(30 <= summary.per_carrier[carrier] <= 45, f"{carrier}: {summary.per_carrier[carrier]} stores")
+        _check(lo <= summary.per_carrier[carrier] <= hi, f"{carrier}: {summary.per_carrier[carrier]} stores")
     missing = [d.name for d in province.districts if not summary.per_district[d.name]]
     _check(not missing, f"districts without stores: {missing}")
     _check(summary.long_names > 0 and summary.long_addresses > 0, "no long names/addresses for layout tests")
 
 
-def check_deterministic(province: sg.Province, materials: Path) -> None:
+def check_deterministic(materials: Path, kit: Kit, province: sg.Province) -> None:
     """Regenerate into a temporary directory and compare bytes with the written files."""
     with tempfile.TemporaryDirectory() as tmp:
-        write_samples(Path(tmp), province)
-        for rel in [f"stores/{s.filename}" for s in SAMPLES] + ["regions.yml"]:
+        write_samples(Path(tmp), kit, province)
+        for s in samples_for(kit.name):
+            rel = kit.stores_dir(Path(".")) / s.filename
             _check(_sha256(Path(tmp) / rel) == _sha256(materials / rel), f"{rel} is not reproducible")
 
 
@@ -227,14 +302,14 @@ def _sha256(path: Path) -> str:
 
 # --------------------------------------------------------------------------- report
 
-def print_summary(summary: Summary, province: sg.Province, materials: Path,
+def print_summary(summary: Summary, kit: Kit, province: sg.Province, materials: Path,
                   out: Callable[[str], None] = print) -> None:
     """Print per-file, per-carrier and per-district counts."""
-    out(f"SAMPLE store lists for {province.name} written to {materials}")
-    for s in SAMPLES:
+    folder = kit.stores_dir(materials)
+    out(f"SAMPLE store lists for {province.name} (kit {kit.name}) written to {folder}")
+    for s in samples_for(kit.name):
         fmt = "xlsx" if s.kind == "xlsx" else f"{s.encoding}{'+BOM' if s.bom else ''}, {s.delimiter!r}"
-        out(f"  stores/{s.filename:36} {summary.per_carrier[s.carrier]:3d} rows  ({fmt}, {s.headers} headers)")
-    out(f"  regions.yml: {len(province.districts)} districts")
+        out(f"  {s.filename:38} {summary.per_carrier[s.carrier]:3d} rows  ({fmt}, {s.headers} headers)")
     abbrev = {"VNPT": "VNPT", "Viettel": "Viettel", "MobiFone": "MobiF", "Vietnam Post": "VNPost",
               "Viettel Post": "VTPost"}
     out("")
@@ -246,24 +321,35 @@ def print_summary(summary: Summary, province: sg.Province, materials: Path,
     out(f"  {'total':28}{totals}{sum(summary.per_carrier.values()):8d}")
     out(f"\n  long names (>=90 chars): {summary.long_names}, long addresses: {summary.long_addresses}")
     out("  checks passed: headers, content round-trip, NFC, unique ids, districts/wards, phones, "
-        "encodings, byte-reproducibility")
+        "encodings, byte-reproducibility\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write, verify and summarise the sample files."""
-    parser = argparse.ArgumentParser(description="Regenerate the SAMPLE Lạng Sơn store lists.")
+    """Write, verify and summarise the sample files of one kit or of all."""
+    parser = argparse.ArgumentParser(description="Regenerate the SAMPLE store lists of the province kits.")
+    parser.add_argument("--kit", choices=(*KITS, "all"), default="all",
+                        help="the kit whose lists to write (default: %(default)s)")
     parser.add_argument("--materials", type=Path, default=REPO_ROOT / "materials",
                         help="materials directory (default: %(default)s)")
     args = parser.parse_args(argv)
-    province = sg.select_provinces(sg.load_provinces(), [PROVINCE_CODE])[0]
-    rows = write_samples(args.materials, province)
+    kits = list(KITS.values()) if args.kit == "all" else [KITS[args.kit]]
+    all_provinces = sg.load_provinces()
+    provinces = sg.select_provinces(all_provinces, [k.province_code for k in kits])
     try:
-        summary = verify(args.materials, province, rows)
-        check_deterministic(province, args.materials)
+        added = ensure_regions(args.materials / "regions.yml", provinces)
+        results = []
+        for kit, province in zip(kits, provinces):
+            rows = write_samples(args.materials, kit, province)
+            summary = verify(args.materials, kit, province, rows)
+            check_deterministic(args.materials, kit, province)
+            results.append((summary, kit, province))
     except CheckFailed as exc:
         print(f"CHECK FAILED: {exc}", file=sys.stderr)
         return 1
-    print_summary(summary, province, args.materials)
+    for summary, kit, province in results:
+        print_summary(summary, kit, province, args.materials)
+    regions = args.materials / "regions.yml"
+    print(f"{regions}: " + (f"appended {', '.join(added)}" if added else "already lists every province; unchanged"))
     return 0
 
 

@@ -33,17 +33,22 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import storegen  # noqa: E402
 
 
+STORES = "kits/lang-son/stores"
+"""The default kit's store lists: the benchmark puts the whole country's stores there."""
+
+
 def make_materials(target: Path, stores: int) -> Path:
-    """The bundled materials with N generated stores over 63 provinces instead of the samples."""
+    """The bundled materials with N generated stores over 63 provinces instead of the default
+    kit's samples (one national kit: the stores are checked against all 63 provinces)."""
     shutil.copytree(ROOT / "materials", target)
-    for path in (target / "stores").glob("*"):
+    for path in (target / STORES).glob("*"):
         if path.suffix in (".csv", ".xlsx"):
             path.unlink()
     provinces = storegen.load_provinces()
     storegen.write_regions_yml(provinces, target / "regions.yml")
     rows = storegen.generate_stores(stores, provinces)
     for carrier, carrier_rows in sorted(storegen.rows_by_carrier(rows).items()):
-        storegen.write_csv(carrier_rows, target / "stores" / f"bench-{storegen_slug(carrier)}.csv")
+        storegen.write_csv(carrier_rows, target / STORES / f"bench-{storegen_slug(carrier)}.csv")
     return target
 
 
@@ -137,7 +142,7 @@ def naive_ms_per_page(materials: Path, sample: int) -> float:
 
 def edit_one_store(materials: Path, nth: int = 0) -> None:
     """Rename one store (the nth list's first, so that each edit is in another list)."""
-    paths = sorted((materials / "stores").glob("*.csv"))
+    paths = sorted((materials / STORES).glob("*.csv"))
     path = paths[nth % len(paths)]
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
@@ -148,7 +153,7 @@ def edit_one_store(materials: Path, nth: int = 0) -> None:
 
 def add_site_only_directive(materials: Path) -> None:
     (materials / "directives" / "2021-03-01-site-only.md").write_text(
-        "---\nnumber: 999/STTTT-BCTT\ndate: 2021-03-01\nissuer: Sở Thông tin và Truyền thông\n"
+        "---\nnumber: 999/STTTT-BCTT\ndate: 2021-03-01\nissuer: Sở Thông tin và Truyền thông\nscope: Lạng Sơn\n"
         "title: V/v cập nhật hướng dẫn trên cổng thông tin\n---\n"
         "Chỉ cập nhật nội dung hướng dẫn trên trang thông tin; không thay đổi ấn phẩm in.\n",
         encoding="utf-8")

@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import ContentError, KitError
-from .materials import load_project
+from .errors import ContentError, KitError, Problem
+from .materials import default_kit, kit_names, load_project
 from .pipeline import STAGES, Options, build, configure_logging, log, progress_default
 
 
@@ -32,29 +32,64 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+ALL_KITS = "all"
+
+
+def _kits(args: argparse.Namespace) -> list[str]:
+    """The kits a command is for: the one named, every kit with `all`, else the default kit."""
+    materials = Path(args.materials)
+    if args.kit == ALL_KITS:
+        return list(kit_names(materials))
+    return [args.kit or default_kit(materials)]
+
+
+def _out(args: argparse.Namespace, kit: str) -> Path:
+    """`--out`, or by default `site/` for the default kit and `site-<kit>/` for the others."""
+    if args.out:
+        return Path(args.out)
+    return Path("site" if kit == default_kit(Path(args.materials)) else f"site-{kit}")
+
+
 def _check(args: argparse.Namespace) -> int:
-    project = load_project(Path(args.materials))
-    print(f"OK: {len(project.directives)} directives, {len(project.stores)} stores, "
-          f"{len(project.languages)} languages, {len(project.formats)} formats.")
-    for lang, keys in project.texts.missing.items():
-        if keys:
-            print(f"note: {lang} has no translation for {len(keys)} text(s): {', '.join(keys)}")
+    problems: list[Problem] = []
+    for kit in _kits(args):
+        try:
+            project = load_project(Path(args.materials), kit=kit)
+        except ContentError as exc:  # every kit checked, each problem said once
+            problems.extend(p for p in exc.problems if p not in problems)
+            continue
+        print(f"OK: kit {kit} ({project.campaign.campaign.province}): {len(project.directives)} directives, "
+              f"{len(project.stores)} stores, {len(project.languages)} languages, {len(project.formats)} formats.")
+        for lang, keys in project.texts.missing.items():
+            if keys:
+                print(f"note: {lang} has no translation for {len(keys)} text(s): {', '.join(keys)}")
+    if problems:
+        raise ContentError(problems)
     return 0
 
 
 def _build(args: argparse.Namespace) -> int:
+    kits = _kits(args)
+    if len(kits) > 1 and (args.out or args.cache):
+        raise KitError("--kit all builds each kit into its own folder (site/, site-<kit>/): "
+                       "leave out --out and --cache")
     only = tuple(s.strip() for s in args.only.split(",") if s.strip()) if args.only else ()
-    options = Options(jobs=args.jobs, strict=args.strict, only=only,
-                      cache=Path(args.cache) if args.cache else None,
-                      progress=progress_default() and not args.verbose, force=args.force)
-    report = build(Path(args.materials), Path(args.out), options)
-    log.info("%s %d files into %s in %.1f s%s", "kept" if report.up_to_date else "built", report.files,
-             args.out, report.seconds, f" ({len(report.warnings)} warning(s))" if report.warnings else "")
+    for kit in kits:
+        options = Options(jobs=args.jobs, strict=args.strict, only=only,
+                          cache=Path(args.cache) if args.cache else None,
+                          progress=progress_default() and not args.verbose, force=args.force, kit=kit)
+        out = _out(args, kit)
+        report = build(Path(args.materials), out, options)
+        log.info("%s %d files of kit %s into %s in %.1f s%s", "kept" if report.up_to_date else "built",
+                 report.files, kit, out, report.seconds,
+                 f" ({len(report.warnings)} warning(s))" if report.warnings else "")
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    if args.kit == ALL_KITS:
+        raise KitError("serve previews one kit: name it with --kit")
+    out = _out(args, _kits(args)[0])
     if not args.no_build:
         _build(args)
     import http.server  # only here: a build does not need it
@@ -73,10 +108,12 @@ def _parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--materials", default="materials", help="content folder (default: materials)")
+        p.add_argument("--kit", help="the province's kit (a folder of materials/kits/), or 'all' "
+                                     "(default: default_kit of campaign.yml)")
 
     def building(p: argparse.ArgumentParser) -> None:
         common(p)
-        p.add_argument("--out", default="site", help="output folder (default: site)")
+        p.add_argument("--out", help="output folder (default: site/ for the default kit, site-<kit>/ for another)")
         p.add_argument("--only", help=f"comma-separated stages to rebuild: {', '.join(STAGES)}")
         p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
         p.add_argument("--strict", action="store_true", help="fail on warnings (missing translations, ...)")

@@ -27,10 +27,17 @@ FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 RECORD = "last-build.json"
 
 
-def material_hashes(materials: Path) -> dict[str, str]:
-    """sha256 of every file of `materials/`, by its path inside it."""
-    return {p.relative_to(materials).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(materials.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+def material_hashes(materials: Path, kit: str) -> dict[str, str]:
+    """sha256 of every file of `materials/` that kit `kit` reads, by its path inside it: all but
+    the other kits' folders (an edited store list of Long An rebuilds nothing of Lạng Sơn)."""
+    own = f"kits/{kit}/"
+    hashes = {}
+    for p in sorted(materials.rglob("*")):
+        rel = p.relative_to(materials).as_posix()
+        if p.is_file() and "__pycache__" not in p.parts and (not rel.startswith("kits/") or rel.startswith(own)
+                                                              or rel.count("/") == 1):
+            hashes[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return hashes
 
 
 def source_hashes() -> dict[str, str]:
@@ -44,12 +51,12 @@ def source_hashes() -> dict[str, str]:
     return hashes
 
 
-def fingerprint(materials: Path | dict[str, str], options: Any, extra_files: tuple[str, ...] = (),
+def fingerprint(materials: tuple[Path, str] | dict[str, str], options: Any, extra_files: tuple[str, ...] = (),
                 sources: dict[str, str] | None = None) -> str:
-    """One key over every input of a build (`materials`: the folder or its `material_hashes`;
+    """One key over every input of a build (`materials`: the folder and the kit, or its `material_hashes`;
     `sources`: `source_hashes`, if already read; `extra_files`: inputs outside these folders,
     such as a print profile, by path, size and date)."""
-    hashes = material_hashes(materials) if isinstance(materials, Path) else materials
+    hashes = material_hashes(*materials) if isinstance(materials, tuple) else materials
     parts = [code_version(), repr(options), *(f"materials/{k}\0{v}" for k, v in sorted(hashes.items()))]
     parts.extend(f"{k}\0{v}" for k, v in sorted((source_hashes() if sources is None else sources).items()))
     parts.extend(fonts_digest())

@@ -1,13 +1,13 @@
-"""Load `materials/` into a `Project`, collecting every problem in one pass.
+"""Load one province's kit of `materials/` into a `Project`, collecting every problem in one pass.
 
-Layout (see README): campaign.yml, regions.yml, formats.yml, text/<lang>.yml,
-directives/*.md (YAML front matter + Markdown summary), stores/*.csv|*.xlsx.
+Layout (see README): shared by every kit: campaign.yml, regions.yml, formats.yml, text/<lang>.yml,
+directives/*.md (YAML front matter + Markdown summary, each scoped national or to a province);
+per kit: kits/<kit>/kit.yml and kits/<kit>/stores/*.csv|*.xlsx.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import string
 from pathlib import Path
@@ -16,8 +16,9 @@ from typing import Annotated, Any, Iterable, Mapping, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ContentError, Problem
-from .model import (Campaign, Directive, DirectiveFront, Effective, Format, Project, Province,
-                    Settings, Texts, url_problem)
+from .model import (NATIONAL, Campaign, Deadline, Directive, DirectiveFront, Effective, Format, KitFile,
+                    Measure, Project, Province, Settings, Texts, url_problem)
+from .publish.labels import kit_words
 from .site.texts import SITE_KEYS
 from .stores import load_store_lists
 from .text import nfc
@@ -67,36 +68,74 @@ class _Collector:
             return None
 
 
-def load_project(root: Path, cache: Path | None = None) -> Project:
-    """Read and validate everything; raise `ContentError` listing every problem found.
-    `cache`: a file where each store list's checked rows are kept (`stores.load_store_lists`)."""
+KITS = "kits"
+"""The folder of materials/ with one folder per province's kit (`kits/<kit>/kit.yml`, `stores/`)."""
+
+
+def kit_names(root: Path) -> tuple[str, ...]:
+    """Every kit of a materials folder (the folders of `kits/` that hold a kit.yml)."""
+    folder = root / KITS
+    return tuple(sorted(p.parent.name for p in folder.glob("*/kit.yml"))) if folder.is_dir() else ()
+
+
+def default_kit(root: Path) -> str:
+    """The kit a build makes when none is named: campaign.yml's `default_kit`."""
+    try:
+        data = parse_yaml((root / "campaign.yml").read_text(encoding="utf-8-sig")).data
+    except (OSError, YamlSyntaxError):
+        data = None
+    name = data.get("default_kit") if isinstance(data, dict) else None
+    return str(name) if name else ""
+
+
+def store_lists_folder(kit: str) -> str:
+    """Where a kit's store lists are, relative to materials/."""
+    return f"{KITS}/{kit}/stores/"
+
+
+def load_project(root: Path, cache: Path | None = None, kit: str | None = None) -> Project:
+    """Read and validate one kit (default: campaign.yml's `default_kit`); raise `ContentError`
+    listing every problem found. `cache`: a file where each store list's checked rows are kept
+    (`stores.load_store_lists`)."""
     root = root.resolve()
     c = _Collector(root)
     if not root.is_dir():
         raise ContentError([Problem(str(root), None, "", "materials folder not found")])
 
+    kit = kit or default_kit(root)
     campaign_src = c.yaml(root / "campaign.yml")
-    campaign = c.model(Campaign, root / "campaign.yml", campaign_src) if campaign_src else None
+    kit_path = root / KITS / kit / "kit.yml"
+    if not kit or not kit_path.is_file():
+        known = ", ".join(kit_names(root)) or "none"
+        c.add(root / "campaign.yml", campaign_src.line(("default_kit",)) if campaign_src else None,
+              "default_kit", f"no kit '{kit}' (a folder of materials/kits/ with a kit.yml; kits: {known})")
+        raise ContentError(c.problems)
+    kit_src = c.yaml(kit_path)
+    kit_file = c.model(KitFile, kit_path, kit_src) if kit_src else None
+    campaign = _campaign(c, root, kit, campaign_src, kit_file)
     provinces = _load_provinces(c, root / "regions.yml")
     formats = _load_formats(c, root / "formats.yml")
-    directives = _load_directives(c, root / "directives",
-                                  campaign.allowed_domains if campaign else None)
+    allowed = campaign.allowed_domains if campaign else None
+    province_names = {p.name for p in provinces} if provinces is not None else None
     texts = _load_texts(c, root / "text", campaign)
+    directives = _load_directives(c, root / "directives", allowed, province_names,
+                                  known_outputs(formats, texts))
     stores = []
     if campaign is not None and provinces is not None:
-        store_files = sorted(p for p in (root / "stores").glob("*")
+        folder = root / store_lists_folder(kit)
+        store_files = sorted(p for p in folder.glob("*")
                              if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$"))
         stores = load_store_lists(store_files, {p: c.name(p) for p in store_files}, campaign.carriers,
                                   provinces, c.problems, cache)
-    effective = _effective(c, root / "campaign.yml", campaign_src, campaign, directives)
-    if campaign is not None:
-        _check_urls(c, root, campaign, campaign_src)
+    if campaign is not None:  # the kit applies the national directives and its own province's
+        directives = [d for d in directives if d.scope in (NATIONAL, campaign.campaign.province)]
+    effective = _effective(c, root / "campaign.yml", campaign_src, kit_path, kit_src, campaign, directives)
+    if campaign is not None and kit_src is not None:
+        _check_urls(c, root, kit_path, campaign, campaign_src, kit_src)
         if campaign.print_profile:
-            _check_profile(c, root, campaign.print_profile,
-                           campaign_src.line(("print_profile",)) if campaign_src else None)
-        if provinces is not None and campaign.campaign.province not in {p.name for p in provinces}:
-            c.add(root / "campaign.yml", campaign_src.line(("campaign", "province")) if campaign_src
-                  else None, "campaign.province", "province not found in regions.yml")
+            _check_profile(c, root, kit_path, campaign.print_profile, kit_src.line(("print_profile",)))
+        if province_names is not None and campaign.campaign.province not in province_names:
+            c.add(kit_path, kit_src.line(("province",)), "province", "province not found in regions.yml")
 
     if c.problems:
         raise ContentError(c.problems)
@@ -106,7 +145,27 @@ def load_project(root: Path, cache: Path | None = None) -> Project:
         root=str(root), campaign=campaign,
         directives=tuple(sorted(directives, key=lambda d: d.sort_key, reverse=True)),
         effective=effective, formats=formats, stores=tuple(stores), provinces=provinces,
-        texts=texts, digest=_digest(root))
+        texts=texts)
+
+
+def _campaign(c: _Collector, root: Path, kit: str, src: Located | None, kit_file: KitFile | None) -> Campaign | None:
+    """campaign.yml (shared) with the kit's own fields merged in."""
+    if src is None or not isinstance(src.data, dict):
+        if src is not None:
+            c.add(root / "campaign.yml", 1, "", "expected a mapping (title:, languages:, carriers:, ...)")
+        return None
+    shared = dict(src.data)
+    shared.pop("default_kit", None)
+    title = shared.pop("title", None)
+    if kit_file is None:  # its problems are reported; check campaign.yml on its own
+        kit_file = KitFile(province="-", department="-", department_short="-", site_url="https://x/")
+    merged = dict(shared, kit=kit, site_url=kit_file.site_url, sample_stores=kit_file.sample_stores,
+                  print_profile=kit_file.print_profile,
+                  allowed_domains=tuple(shared.get("allowed_domains") or ()) + kit_file.allowed_domains,
+                  campaign={"title": title, "department": kit_file.department,
+                            "department_short": kit_file.department_short, "province": kit_file.province},
+                  settings=dict(shared.get("settings") or {}, **kit_file.settings))
+    return c.model(Campaign, root / "campaign.yml", Located(merged, src.lines))
 
 
 # --- parts ----------------------------------------------------------------------------------
@@ -150,9 +209,43 @@ def _load_formats(c: _Collector, path: Path) -> dict[str, Format] | None:
     return formats
 
 
-def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | None) -> list[Directive]:
-    """Every directive file; `allowed`: the domains URLs may use (None: campaign.yml is broken,
-    so URLs are not checked this pass)."""
+GENERATED_PAGES = ("index", "support", "directives", "downloads", "measures", "embed", "changes")
+"""Site pages made by the build (`page:<name>` in a measure's outputs), besides docs/<lang>/*.md."""
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def known_outputs(formats: Mapping[str, Format] | None, texts: Texts | None) -> dict[str, set[str]] | None:
+    """What a measure may name as its outputs: kind -> the names it may have (None: formats.yml
+    or the texts are broken, so outputs are not checked this pass)."""
+    if formats is None or texts is None:
+        return None
+    known: dict[str, set[str]] = {kind: set() for kind in
+                                  ("poster", "leaflet", "standee", "store-banner", "store-card", "screen")}
+    for name, fmt in formats.items():
+        known[fmt.kind].add(name)
+    messages = texts.by_lang[texts.default_lang].get("messages")
+    known["message"] = set(messages) if isinstance(messages, dict) else set()
+    known["form"] = set(kit_words().forms)
+    docs = DOCS / texts.default_lang
+    known["page"] = set(GENERATED_PAGES) | {p.stem for p in docs.glob("*.md")}
+    return known
+
+
+def _output_problem(selector: str, known: Mapping[str, set[str]]) -> str | None:
+    kind, _, name = selector.partition(":")
+    if kind not in known:
+        return f"unknown output '{selector}' (kinds: {', '.join(known)})"
+    if name and name not in known[kind]:
+        return f"unknown {kind} '{name}' (known: {', '.join(sorted(known[kind]))})"
+    return None
+
+
+def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | None,
+                     provinces: set[str] | None, outputs: Mapping[str, set[str]] | None) -> list[Directive]:
+    """Every directive file, of every scope; `allowed`: the domains URLs may use (None:
+    campaign.yml is broken, so URLs are not checked this pass); `provinces`: the provinces of
+    regions.yml a scope may name (None: regions.yml is broken); `outputs`: what measures may
+    name (`known_outputs`)."""
     directives = []
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
     if not files:
@@ -174,6 +267,21 @@ def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | Non
         if front is None:
             continue
         _check_setting_values(c, path, src, front.settings)
+        if provinces is not None and front.scope != NATIONAL and front.scope not in provinces:
+            c.add(path, src.line(("scope",)), "scope",
+                  f"unknown scope '{front.scope}': write '{NATIONAL}' (Prime Minister, Ministries) or a "
+                  f"province of regions.yml ({', '.join(sorted(provinces))})")
+        if outputs is not None:
+            for i, measure in enumerate(front.measures):
+                for j, selector in enumerate(measure.outputs):
+                    if problem := _output_problem(selector, outputs):
+                        c.add(path, src.line(("measures", i, "outputs", j)), f"measures[{i}].outputs", problem)
+            forms: list[tuple[tuple[str | int, ...], str]] = [(("forms", name), name) for name in front.forms]
+            forms += [(("deadlines", i, "form"), d.form) for i, d in enumerate(front.deadlines) if d.form]
+            for where, name in forms:
+                if name not in outputs["form"]:
+                    c.add(path, src.line(where), _label(where),
+                          f"unknown form '{name}' (forms: {', '.join(sorted(outputs['form']))})")
         summary = nfc(text[match.end():])
         if allowed is not None:
             for name, value in front.settings.items():
@@ -183,16 +291,22 @@ def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | Non
             for url in _URL.findall(summary):
                 if problem := url_problem(url, allowed):
                     c.add(path, None, "summary", problem)
-        if front.number in numbers:
+        # A blank number ("…/STTTT-BCVT") is told apart by who issued it.
+        ident = f"{front.number} ({front.issuer})"
+        if ident in numbers:
             c.add(path, src.line(("number",)), "number",
-                  f"directive {front.number} is already in {numbers[front.number]}")
-        numbers[front.number] = c.name(path)
+                  f"directive {front.number} of {front.issuer} is already in {numbers[ident]}")
+        numbers[ident] = c.name(path)
         date, day_known = (front.date, True) if isinstance(front.date, dt.date) else (
             dt.date.fromisoformat(front.date + "-01"), False)
         directives.append(Directive(
             number=front.number, date=date, day_known=day_known, issuer=front.issuer,
             title=front.title, in_force=front.in_force, summary_md=summary,
-            settings=dict(front.settings), file=c.name(path), source=front.source))
+            settings=dict(front.settings), file=c.name(path), source=front.source, scope=front.scope,
+            issuer_short=front.issuer_short, date_note=front.date_note,
+            deadlines=tuple(Deadline(d.what, d.when, d.form) for d in front.deadlines),
+            forms=dict(front.forms),
+            measures=tuple(Measure(m.text, m.audience, m.outputs, m.not_yet) for m in front.measures)))
     return directives
 
 
@@ -212,11 +326,15 @@ def _check_setting_values(c: _Collector, path: Path, src: Located, values: Mappi
             c.add(path, line, ".".join(prefix + (name,)), _friendly(exc.errors()[0]))
 
 
-def _effective(c: _Collector, campaign_path: Path, src: Located | None, campaign: Campaign | None,
+def _effective(c: _Collector, campaign_path: Path, src: Located | None, kit_path: Path,
+               kit_src: Located | None, campaign: Campaign | None,
                directives: list[Directive]) -> Effective | None:
-    if campaign is None or src is None:
+    if campaign is None or src is None or kit_src is None:
         return None
-    _check_setting_values(c, campaign_path, src, campaign.settings)
+    shared = src.data.get("settings") if isinstance(src.data, dict) else None
+    _check_setting_values(c, campaign_path, src, shared or {})
+    own = kit_src.data.get("settings") if isinstance(kit_src.data, dict) else None
+    _check_setting_values(c, kit_path, kit_src, own or {})
     values: dict[str, Any] = dict(campaign.settings)
     set_by: dict[str, Directive | None] = {k: None for k in values}
     for directive in sorted((d for d in directives if d.in_force), key=lambda d: d.sort_key):
@@ -292,26 +410,29 @@ def _load_texts(c: _Collector, folder: Path, campaign: Campaign | None) -> Texts
     return Texts(by_lang=by_lang, default_lang=codes[0], missing=missing)
 
 
-def _check_urls(c: _Collector, root: Path, campaign: Campaign, campaign_src: Located | None) -> None:
+def _check_urls(c: _Collector, root: Path, kit_path: Path, campaign: Campaign, campaign_src: Located | None,
+                kit_src: Located) -> None:
     allowed = campaign.allowed_domains
     problem = url_problem(campaign.site_url, allowed)
-    if problem and campaign_src:
-        c.add(root / "campaign.yml", campaign_src.line(("site_url",)), "site_url", problem)
-    for name, value in campaign.settings.items():
-        for url in _URL.findall(str(value)):
-            if (problem := url_problem(url, allowed)) and campaign_src:
-                c.add(root / "campaign.yml", campaign_src.line(("settings", name)), f"settings.{name}", problem)
+    if problem:
+        c.add(kit_path, kit_src.line(("site_url",)), "site_url", problem)
+    for path, src in ((root / "campaign.yml", campaign_src), (kit_path, kit_src)):
+        values = src.data.get("settings") if src is not None and isinstance(src.data, dict) else None
+        for name, value in (values or {}).items():
+            for url in _URL.findall(str(value)):
+                if (problem := url_problem(url, allowed)) and src is not None:
+                    c.add(path, src.line(("settings", name)), f"settings.{name}", problem)
 
 
-def _check_profile(c: _Collector, root: Path, name: str, line: int | None) -> None:
+def _check_profile(c: _Collector, root: Path, kit_path: Path, name: str, line: int | None) -> None:
     path = (root / name).resolve()
     if not path.is_relative_to(root) or not path.is_file():
-        c.add(root / "campaign.yml", line, "print_profile", f"'{name}' is not a file under materials/")
+        c.add(kit_path, line, "print_profile", f"'{name}' is not a file under materials/")
         return
     header = path.read_bytes()[:40]
     # ICC header: bytes 16-19 name the data colour space, 36-39 hold the 'acsp' signature.
     if len(header) < 40 or header[36:40] != b"acsp" or header[16:20] != b"CMYK":
-        c.add(root / "campaign.yml", line, "print_profile", f"'{name}' is not a CMYK ICC profile")
+        c.add(kit_path, line, "print_profile", f"'{name}' is not a CMYK ICC profile")
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -351,11 +472,3 @@ def _friendly(err: Mapping[str, Any]) -> str:
     if kind == "value_error":
         return str(err["ctx"]["error"])
     return str(err["msg"])
-
-
-def _digest(root: Path) -> str:
-    h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()

@@ -7,10 +7,11 @@ see is frozen. Stages take a `Project` and never read `materials/` themselves.
 from __future__ import annotations
 
 import datetime as dt
+import string
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Iterable, Literal, Mapping
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -68,9 +69,36 @@ class CampaignInfo(_Strict):
     """The province whose store lists, forms and districts this build covers."""
 
 
-class Campaign(_Strict):
-    """`materials/campaign.yml`: everything that is not set by a directive."""
+NATIONAL = "national"
+"""The scope of a directive every province's kit applies (the Prime Minister's, a Ministry's)."""
 
+
+class KitFile(_Strict):
+    """`materials/kits/<kit>/kit.yml`: what one province's kit has of its own. Everything else
+    (the app, languages, carriers, colours, national directives, texts, formats) is shared."""
+
+    province: Text
+    """A province of regions.yml: the kit applies the national directives and this province's."""
+    department: Text
+    department_short: Text
+    site_url: str
+    """Public base URL of this kit's site; QR codes point below it (`<site_url>go/<store>/`)."""
+    allowed_domains: tuple[Text, ...] = ()
+    """Domains this kit may link to besides the shared `allowed_domains` (its own site's)."""
+    sample_stores: bool = False
+    """True while the kit's `stores/` holds sample lists: the site and prints say so."""
+    print_profile: str | None = None
+    """A CMYK ICC profile from the print shop (path under materials/)."""
+    settings: Mapping[str, Any] = Field(default_factory=dict)
+    """The department's defaults for settings no directive sets (over campaign.yml's)."""
+
+
+class Campaign(_Strict):
+    """One kit's campaign: the shared `materials/campaign.yml` with its kit's `kit.yml` merged in
+    (department, province, site, sample flag, print profile)."""
+
+    kit: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+    """The kit's folder name under `materials/kits/` (`lang-son`)."""
     campaign: CampaignInfo
     site_url: str
     """Public base URL of the built site; QR codes point below it (`<site_url>go/<store>/`)."""
@@ -97,32 +125,22 @@ class Campaign(_Strict):
 
 # --- directives -----------------------------------------------------------------------------
 
-Group = Literal["site", "print", "stores", "screens", "messages", "forms"]
-ALL_GROUPS: tuple[Group, ...] = ("site", "print", "stores", "screens", "messages", "forms")
-
-
 class Settings(_Strict):
-    """Campaign settings a directive can set. Each field says which outputs it shapes
-    (`json_schema_extra["affects"]`), so a directive touching only site text reprints nothing."""
+    """Campaign settings a directive can set. Which outputs a setting shapes is not declared
+    here: each item names the settings it renders (`Project.cite`), so a directive touching a
+    setting no item renders reprints nothing."""
 
-    app_name: Text = Field(json_schema_extra={"affects": ALL_GROUPS})
-    android_package: Text = Field(json_schema_extra={"affects": ("site",)})
-    ios_app_id: Annotated[str, StringConstraints(pattern=r"^\d+$")] = Field(
-        json_schema_extra={"affects": ("site",)})
-    official_site: str = Field(json_schema_extra={"affects": ALL_GROUPS, "url": True})
-    install_url: str = Field(json_schema_extra={"affects": ("site", "messages"), "url": True})
-    hotline: Text = Field(json_schema_extra={"affects": ALL_GROUPS})
-    support_points: bool = Field(json_schema_extra={"affects": ("stores", "site")})
-    report_deadline: Text = Field(json_schema_extra={"affects": ("forms",)})
-    broadcasts_per_day: int = Field(ge=1, le=24, json_schema_extra={"affects": ("messages",)})
-    sms_segment_budget: int = Field(ge=1, le=10, json_schema_extra={"affects": ("messages",)})
-    public_service_goal: Text = Field(json_schema_extra={"affects": ("site", "print")})
-
-    @classmethod
-    def affects(cls, name: str) -> tuple[Group, ...]:
-        extra = cls.model_fields[name].json_schema_extra
-        assert isinstance(extra, dict)
-        return tuple(extra["affects"])  # type: ignore[arg-type]
+    app_name: Text
+    android_package: Text
+    ios_app_id: Annotated[str, StringConstraints(pattern=r"^\d+$")]
+    official_site: str = Field(json_schema_extra={"url": True})
+    install_url: str = Field(json_schema_extra={"url": True})
+    hotline: Text
+    support_points: bool
+    """Carrier and post-office stores are install support points: banners and cards for each."""
+    broadcasts_per_day: int = Field(ge=1, le=24)
+    sms_segment_budget: int = Field(ge=1, le=10)
+    public_service_goal: Text
 
     @classmethod
     def url_fields(cls) -> tuple[str, ...]:
@@ -130,18 +148,74 @@ class Settings(_Strict):
                      if isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get("url"))
 
 
+Audience = Literal["agencies", "stores", "communes", "schools", "hospitals", "factories", "tourism",
+                   "media", "carriers"]
+AUDIENCES: tuple[Audience, ...] = ("agencies", "stores", "communes", "schools", "hospitals", "factories",
+                                   "tourism", "media", "carriers")
+"""Who uses what a measure asks for: the Downloads page is grouped in this order."""
+
+Selector = Annotated[str, StringConstraints(pattern=r"^[a-z-]+(:[a-z0-9-]+)?$")]
+"""An output of the kit: a manifest kind (`poster`, `store-banner`, `screen`, `message`, `form`)
+or a site page (`page`), optionally with its name (`poster:poster-a4`, `message:zalo`,
+`form:installs`, `screen:screen-tv`, `page:embed`)."""
+
+
+class MeasureFront(_Strict):
+    """One measure a letter asks for, and what the kit makes for it."""
+
+    text: Text
+    """The measure in the letter's words (shortened where it runs long)."""
+    audience: Audience
+    outputs: tuple[Selector, ...] = ()
+    """What the kit makes for it; empty with `not_yet` when it makes nothing yet."""
+    not_yet: Text | None = None
+    """What the measure asks that the kit does not produce (yet), said plainly."""
+
+
+class DeadlineFront(_Strict):
+    """A deadline a letter sets, as it words it."""
+
+    what: Text
+    when: Text
+    """As the letter says it: "trước 16h00 hằng ngày", "trong ngày 20/8/2020"."""
+    form: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")] | None = None
+    """The report form (templates/kit/labels.yml `forms`) this deadline is printed on."""
+
+
+class FormFront(_Strict):
+    """A report form a letter attaches or asks for."""
+
+    code: Text | None = None
+    """How the letter names the form ("Biểu mẫu số 1"); None when it gives it no name."""
+    annex: Text | None = None
+    """The annex line as the letter prints it ("Kèm theo Công văn số …"); None when the letter
+    attaches no form (the kit's form then says which letter it reports under)."""
+
+
 class DirectiveFront(_Strict):
     """Front matter of `materials/directives/*.md`."""
 
     number: Text
+    """As the letter gives it; "…" where it leaves the number blank ("…/STTTT-BCVT")."""
     date: dt.date | str
     """A full date, or `YYYY-MM` when the letter left the day blank."""
+    date_note: Text | None = None
+    """Where the date comes from when the letter leaves it blank or dates itself elsewhere."""
     issuer: Text
+    issuer_short: Text | None = None
+    """How prints name the issuer beside a blank number ("Sở TTTT Lạng Sơn")."""
+    scope: Text
+    """`national` (Prime Minister, Ministries: every kit applies it) or the province of
+    regions.yml whose kit applies it."""
     title: Text
     in_force: bool = True
     source: str | None = None
     """The file in shared/seeds (or the public reference) the directive was taken from."""
     settings: Mapping[str, Any] = Field(default_factory=dict)
+    deadlines: tuple[DeadlineFront, ...] = ()
+    forms: Mapping[Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")], FormFront] = Field(
+        default_factory=dict)
+    measures: tuple[MeasureFront, ...] = ()
 
 
     @field_validator("date", mode="before")
@@ -161,6 +235,21 @@ class DirectiveFront(_Strict):
 
 
 @dataclass(frozen=True)
+class Measure:
+    text: str
+    audience: Audience
+    outputs: tuple[str, ...]
+    not_yet: str | None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    what: str
+    when: str
+    form: str | None
+
+
+@dataclass(frozen=True)
 class Directive:
     number: str
     date: dt.date
@@ -173,10 +262,16 @@ class Directive:
     settings: Mapping[str, Any]
     file: str
     source: str | None = None
+    scope: str = NATIONAL
+    issuer_short: str | None = None
+    date_note: str | None = None
+    deadlines: tuple[Deadline, ...] = ()
+    forms: Mapping[str, FormFront] = field(default_factory=dict)
+    measures: tuple[Measure, ...] = ()
 
     @property
     def slug(self) -> str:
-        return slug(f"{self.date.isoformat()}-{self.number}")
+        return slug(f"{self.date.isoformat()}-{self.number}-{self.issuer_short or ''}")
 
     @property
     def date_label(self) -> str:
@@ -184,13 +279,20 @@ class Directive:
 
     @property
     def reference(self) -> str:
-        """How printed items cite it: "2841/BTTTT-THH (01/08/2020)"."""
-        return f"{self.number} ({self.date_label})"
+        """How printed items cite it: "2841/BTTTT-THH (01/08/2020)"; a letter whose number is
+        blank is named by its issuer too: "…/STTTT-BCVT, Sở TTTT Lạng Sơn (19/08/2020)"."""
+        issuer = f", {self.issuer_short}" if self.issuer_short and not self.number[:1].isdigit() else ""
+        return f"{self.number}{issuer} ({self.date_label})"
 
     @property
-    def sort_key(self) -> tuple[dt.date, int, str]:
+    def sort_key(self) -> tuple[int, int, int, str]:
         # A letter dated only by month sorts after the dated letters of that month.
-        return (self.date, 0 if self.day_known else 1, self.number)
+        return (self.date.year, self.date.month, self.date.day if self.day_known else 32, self.number)
+
+    def asks_for(self, output: str) -> bool:
+        """Does a measure of this letter ask for `output` (a selector, `message:zalo`)?"""
+        kind = output.split(":", 1)[0]
+        return any(o == output or o == kind for m in self.measures for o in m.outputs)
 
 
 # --- formats.yml ----------------------------------------------------------------------------
@@ -307,10 +409,9 @@ class Effective:
     set_by: Mapping[str, Directive | None]
     """For each setting, the directive that last set it (None: campaign.yml default)."""
 
-    def directive_for(self, group: Group) -> Directive | None:
-        """The newest directive that set anything shaping this group of outputs."""
-        candidates = [d for name, d in self.set_by.items()
-                      if d is not None and group in Settings.affects(name)]
+    def directive_for(self, used: Iterable[str]) -> Directive | None:
+        """The newest directive that set one of the settings `used` (what an item renders)."""
+        candidates = [d for name in used if (d := self.set_by.get(name)) is not None]
         return max(candidates, key=lambda d: d.sort_key) if candidates else None
 
 
@@ -327,8 +428,6 @@ class Project:
     stores: tuple[Store, ...]
     provinces: tuple[Province, ...]
     texts: Texts
-    digest: str = field(default="")
-    """sha256 over every materials file: changes whenever any content changes."""
 
     @property
     def settings(self) -> Settings:
@@ -352,6 +451,18 @@ class Project:
         """A text in `lang` (or its Vietnamese fallback) with `{app_name}`-style settings filled in."""
         return fill(self.texts.get(lang, key), self.settings)
 
+    def settings_in(self, lang: str, keys: Iterable[str]) -> frozenset[str]:
+        """The settings the texts `keys` of `lang` fill in (their `{placeholders}`)."""
+        return frozenset(name for key in keys for name in placeholders(self.texts.get(lang, key)))
+
+    def cite(self, used: Iterable[str], output: str | None = None) -> Directive | None:
+        """The directive an item names: the newest in force that set a setting the item renders
+        (`used`) or, for `output` (a selector such as `message:zalo`), that asks for it."""
+        candidates = [d for d in (self.effective.directive_for(used),) if d is not None]
+        if output is not None:
+            candidates += [d for d in self.directives if d.in_force and d.asks_for(output)]
+        return max(candidates, key=lambda d: d.sort_key) if candidates else None
+
     def carrier(self, carrier_id: str) -> Carrier:
         return next(c for c in self.campaign.carriers if c.id == carrier_id)
 
@@ -370,6 +481,18 @@ def url_problem(url: str, allowed: tuple[str, ...]) -> str | None:
     if not any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed):
         return f"'{url}': domain '{host}' is not in allowed_domains of campaign.yml"
     return None
+
+
+def placeholders(value: Any) -> Iterable[str]:
+    """The `{setting}` names in a text, a list of texts or a mapping of texts."""
+    if isinstance(value, str):
+        yield from (name for _, name, _, _ in string.Formatter().parse(value) if name)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from placeholders(v)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from placeholders(v)
 
 
 def fill(value: Any, settings: Settings) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator, Protocol, Sequence, TypeVar
 from . import freshness
 from .cache import code_version, content_key, remember_stage, replay_stage
 from .errors import BuildError
-from .materials import load_project
+from .materials import default_kit, load_project, store_lists_folder
 from .model import Project
 from .output import Output, manifest_hashes, read_manifest_lines, save_state, staging_dir, swap_in
 
@@ -50,6 +50,8 @@ class Options:
     progress: bool = False
     force: bool = False
     """Run every stage even when nothing changed since the last build."""
+    kit: str | None = None
+    """The province's kit to build (a folder of materials/kits/); None: campaign.yml's default."""
 
 
 @dataclass
@@ -70,9 +72,10 @@ class BuildContext:
     warnings: list[str] = field(default_factory=list)
 
     def materials_digest(self, stores: bool) -> str:
-        """One key over materials/, with or without the store lists."""
+        """One key over this kit's materials/, with or without its store lists."""
+        lists = store_lists_folder(self.project.campaign.kit)
         return content_key(*(f"{k}\0{v}" for k, v in sorted(self.inputs.items())
-                             if stores or not k.startswith(STORE_LISTS)))
+                             if stores or not k.startswith(lists)))
 
     def templates_digest(self) -> str:
         """One key over templates/ (read once per build, with the build's fingerprint)."""
@@ -102,9 +105,6 @@ class Stage(Protocol):
 
 STATES = "output-states"
 """In the cache: what the last outputs were (`output.save_state`)."""
-
-STORE_LISTS = "stores/"
-"""Where the store lists are in materials/: stages that set `READS_STORES = False` ignore them."""
 
 
 @dataclass(frozen=True)
@@ -152,21 +152,22 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
     out = out.resolve()
     cache = (options.cache or out.with_name(out.name + ".cache")).resolve()
     cache.mkdir(parents=True, exist_ok=True)
-    inputs, sources = freshness.material_hashes(materials), freshness.source_hashes()
+    kit = options.kit or default_kit(materials)
+    inputs, sources = freshness.material_hashes(materials, kit), freshness.source_hashes()
     if not options.force:
         # The same inputs as the last good build were valid then: no need to load them again.
         last_extra = freshness.recorded_extra_files(cache)
-        key = freshness.fingerprint(inputs, (options.strict, options.only), last_extra, sources)
+        key = freshness.fingerprint(inputs, (options.strict, options.only, kit), last_extra, sources)
         if (last := freshness.up_to_date(out, cache, key)) is not None:
             log.info("nothing changed since the last build: %s is up to date", out)
             return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
                                up_to_date=True)
     # Raises ContentError before anything is written.
-    project = load_project(materials, cache / "store-lists.marshal")
+    project = load_project(materials, cache / "store-lists.marshal", kit)
     loaded = time.perf_counter() - started
     log.info("stage load: %.1f s (%d stores)", loaded, len(project.stores))
     extra = (project.print_profile,) if project.print_profile else ()
-    key = freshness.fingerprint(inputs, (options.strict, options.only), extra, sources)
+    key = freshness.fingerprint(inputs, (options.strict, options.only, kit), extra, sources)
     freshness.forget(cache)
     staging = staging_dir(out, cache / STATES)
     try:

@@ -9,6 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MATERIALS = ROOT / "materials"
+STORES = "kits/lang-son/stores"
+"""The default kit's store lists, inside materials/."""
 
 
 @pytest.fixture
@@ -24,10 +26,10 @@ def small_materials(materials: Path) -> Path:
     """The bundled materials with only a handful of stores: fast builds for stage tests."""
     from campaign_kit.stores import FIELDS  # noqa: F401 - keeps the fixture honest about columns
 
-    for path in (materials / "stores").glob("*"):
+    for path in (materials / STORES).glob("*"):
         if path.suffix in (".csv", ".xlsx"):
             path.unlink()
-    (materials / "stores" / "few.csv").write_text(
+    (materials / STORES / "few.csv").write_text(
         "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
         "VNPT-LS-00001,VNPT,Cửa hàng VNPT Hữu Lũng,Số 12 đường Xương Giang,Thị trấn Hữu Lũng,"
         "Huyện Hữu Lũng,Lạng Sơn,0205 3825 100,7:30–17:30\n"

@@ -16,6 +16,8 @@ from campaign_kit.pipeline import BuildContext, Options
 from campaign_kit.publish.zips import FIXED_DATE_TIME
 from campaign_kit.stages import bundles
 
+from .conftest import STORES
+
 FAKE_PDF = b"%PDF-1.7\n% fake for the bundle tests\n%%EOF\n"
 
 
@@ -145,10 +147,10 @@ def test_bundles_are_zipped_again_only_when_their_content_changes(small_material
 
     first = run("one")
     (small_materials / "directives" / "2021-03-01-site.md").write_text(
-        "---\nnumber: 77/STTTT-TEST\ndate: 2021-03-01\nissuer: Sở Thông tin và Truyền thông\n"
+        "---\nnumber: 77/STTTT-TEST\ndate: 2021-03-01\nissuer: Sở Thông tin và Truyền thông\nscope: Lạng Sơn\n"
         "title: V/v thử\n---\nChỉ nội dung trên trang hướng dẫn.\n", encoding="utf-8")
     assert run("two") == first  # a directive for the site only: every bundle from the cache
-    stores = small_materials / "stores" / "few.csv"
+    stores = small_materials / STORES / "few.csv"
     stores.write_text(stores.read_text(encoding="utf-8").replace("Số 12", "Số 14"), encoding="utf-8")
     third = run("three")
     changed = sorted(rel for rel in first if third[rel] != first[rel])
@@ -163,7 +165,7 @@ def test_stores_in_several_provinces_are_bundled_per_province(small_materials: P
     regions.write_text(regions.read_text(encoding="utf-8") + (
         "  - name: Long An\n    districts: [Huyện Châu Thành, Huyện Cần Giuộc]\n"
         "  - name: Tiền Giang\n    districts: [Huyện Châu Thành]\n"), encoding="utf-8")
-    stores = small_materials / "stores" / "few.csv"
+    stores = small_materials / STORES / "few.csv"
     stores.write_text(stores.read_text(encoding="utf-8") + (
         "VNPT-LA-00001,VNPT,Cửa hàng VNPT Châu Thành,Số 1 Quốc lộ 1,Thị trấn Tầm Vu,Huyện Châu Thành,"
         "Long An,0272 3877 000,7:30–17:30\n"

@@ -11,6 +11,8 @@ import pytest
 
 from campaign_kit.pipeline import Options, build
 
+from .conftest import STORES
+
 
 def _rendered(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
     text = "\n".join(r.getMessage() for r in caplog.records)
@@ -22,7 +24,7 @@ def _rendered(caplog: pytest.LogCaptureFixture) -> tuple[int, int]:
 
 def _directive(materials: Path, name: str, settings: str = "") -> None:
     (materials / "directives" / name).write_text(
-        "---\nnumber: 77/STTTT-TEST\ndate: 2021-03-01\nissuer: Sở Thông tin và Truyền thông\n"
+        "---\nnumber: 77/STTTT-TEST\ndate: 2021-03-01\nissuer: Sở Thông tin và Truyền thông\nscope: Lạng Sơn\n"
         f"title: V/v thử\n{settings}---\nNội dung mới trên trang hướng dẫn.\n", encoding="utf-8")
 
 
@@ -42,7 +44,7 @@ def test_cache_rerenders_what_a_change_touches(small_materials: Path, tmp_path: 
     build(small_materials, out, options)
     assert _rendered(caplog) == (0, 0)
 
-    stores = small_materials / "stores" / "few.csv"
+    stores = small_materials / STORES / "few.csv"
     stores.write_text(stores.read_text(encoding="utf-8").replace("Số 12", "Số 14"), encoding="utf-8")
     build(small_materials, out, options)
     assert _rendered(caplog) == (2, 0)  # that store's banner and card only
@@ -62,7 +64,7 @@ def test_up_to_date_only_while_inputs_and_output_are_as_built(small_materials: P
     assert not build(small_materials, out, options).up_to_date
     assert build(small_materials, out, options).up_to_date
 
-    stores = small_materials / "stores" / "few.csv"  # any input file, even one this stage ignores
+    stores = small_materials / STORES / "few.csv"  # any input file, even one this stage ignores
     stores.write_text(stores.read_text(encoding="utf-8").replace("Số 12", "Số 14"), encoding="utf-8")
     assert not build(small_materials, out, options).up_to_date
     assert build(small_materials, out, options).up_to_date
@@ -82,27 +84,27 @@ def test_fingerprint_covers_code_templates_and_fonts(small_materials: Path, monk
                                                      tmp_path: Path) -> None:
     from campaign_kit import cache, freshness
 
-    key = freshness.fingerprint(small_materials, ())
-    assert freshness.fingerprint(small_materials, ()) == key
-    assert freshness.fingerprint(small_materials, ("strict",)) != key
+    key = freshness.fingerprint((small_materials, "lang-son"), ())
+    assert freshness.fingerprint((small_materials, "lang-son"), ()) == key
+    assert freshness.fingerprint((small_materials, "lang-son"), ("strict",)) != key
     monkeypatch.setattr(cache, "code_version", lambda: "another version of the code")
     monkeypatch.setattr(freshness, "code_version", cache.code_version)
-    assert freshness.fingerprint(small_materials, ()) != key
+    assert freshness.fingerprint((small_materials, "lang-son"), ()) != key
     monkeypatch.undo()
     fonts = tmp_path / "fonts"
     fonts.mkdir()
     monkeypatch.setattr(freshness, "FONT_DIRS", (fonts,))
     freshness.fonts_digest.cache_clear()
-    without = freshness.fingerprint(small_materials, ())
+    without = freshness.fingerprint((small_materials, "lang-son"), ())
     (fonts / "NotoSans-Regular.ttf").write_bytes(b"a font")
     freshness.fonts_digest.cache_clear()
-    assert freshness.fingerprint(small_materials, ()) != without
+    assert freshness.fingerprint((small_materials, "lang-son"), ()) != without
     templates = tmp_path / "repo"
     (templates / "templates").mkdir(parents=True)
     monkeypatch.setattr(freshness, "REPO", templates)
-    before = freshness.fingerprint(small_materials, ())
+    before = freshness.fingerprint((small_materials, "lang-son"), ())
     (templates / "templates" / "poster.html.j2").write_text("<p>changed</p>", encoding="utf-8")
-    assert freshness.fingerprint(small_materials, ()) != before
+    assert freshness.fingerprint((small_materials, "lang-son"), ()) != before
     monkeypatch.undo()
     freshness.fonts_digest.cache_clear()  # the machine's fonts again, for the tests after this one
 
@@ -113,7 +115,7 @@ def test_stages_that_read_no_store_are_replayed(small_materials: Path, tmp_path:
     out, options = tmp_path / "site", Options(only=("messages", "forms"), cache=tmp_path / "cache")
     first = build(small_materials, out, options)
     manifest = (out / "manifest.json").read_bytes()
-    stores = small_materials / "stores" / "few.csv"  # not read by these stages
+    stores = small_materials / STORES / "few.csv"  # not read by these stages
     stores.write_text(stores.read_text(encoding="utf-8").replace("Số 12", "Số 14"), encoding="utf-8")
     caplog.clear()
     second = build(small_materials, out, options)
@@ -145,7 +147,7 @@ def test_mkdocs_runs_again_only_when_its_sources_change(small_materials: Path, t
 
     build(small_materials, out, options)
     assert mkdocs_runs() == 4  # one build per language
-    stores = small_materials / "stores" / "few.csv"  # a store's name: its list is filled in after mkdocs
+    stores = small_materials / STORES / "few.csv"  # a store's name: its list is filled in after mkdocs
     stores.write_text(stores.read_text(encoding="utf-8").replace("Cửa hàng VNPT", "Điểm VNPT"), encoding="utf-8")
     build(small_materials, out, options)
     assert mkdocs_runs() == 0
@@ -155,3 +157,15 @@ def test_mkdocs_runs_again_only_when_its_sources_change(small_materials: Path, t
     monkeypatch.setattr(site_build, "BASE_CONFIG", base)
     build(small_materials, out, replace(options, force=True))
     assert mkdocs_runs() == 4
+
+
+def test_a_kit_is_fingerprinted_by_its_own_folder_and_the_shared_files(materials: Path) -> None:
+    """An edited store list of Long An rebuilds nothing of Lạng Sơn; a shared file rebuilds both."""
+    from campaign_kit import freshness
+
+    lang_son, long_an = (freshness.material_hashes(materials, k) for k in ("lang-son", "long-an"))
+    (materials / "kits" / "long-an" / "stores" / "extra.csv").write_text("store_id\n", encoding="utf-8")
+    assert freshness.material_hashes(materials, "lang-son") == lang_son
+    assert freshness.material_hashes(materials, "long-an") != long_an
+    (materials / "formats.yml").write_text("changed", encoding="utf-8")
+    assert freshness.material_hashes(materials, "lang-son") != lang_son

@@ -15,6 +15,7 @@ NEW_DIRECTIVE = """---
 number: 99/STTTT-TEST
 date: 2021-03-01
 issuer: Sở Thông tin và Truyền thông tỉnh Lạng Sơn
+scope: Lạng Sơn
 title: V/v đổi đường dây nóng và số đoạn tin nhắn
 settings:
   hotline: "1800 1234"

@@ -1,4 +1,5 @@
-"""Stage 'forms': Biểu mẫu số 1 and the support-staff list as .xlsx, opened with openpyxl."""
+"""Stage 'forms': the install-count report and the support-staff list as .xlsx, opened with
+openpyxl; each made only when a letter of the kit asks for it, with that letter's words."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 from campaign_kit.materials import load_project
 from campaign_kit.pipeline import Options, build
 
-from .conftest import build_bundled_stage
-from campaign_kit.stages.forms import STAFF_PER_DISTRICT
+from campaign_kit.stages.forms import STAFF_PER_DISTRICT, form_directive
+
+from .conftest import MATERIALS, build_bundled_stage
 
 INSTALLS = "downloads/forms/bieu-mau-so-1-bao-cao-cai-dat.xlsx"
 STAFF = "downloads/forms/danh-sach-nhan-vien-ho-tro-cai-dat.xlsx"
@@ -35,11 +37,15 @@ def test_installs_form(built: Path) -> None:
     project = load_project(built / "materials")
     rows = _rows(built / "out" / INSTALLS)
     text = "\n".join(str(v) for row in rows for v in row if v is not None)
-    assert "Biểu mẫu số 1" in text and "MẪU BÁO CÁO" in text
+    # Lạng Sơn asks for a daily report before 16h00 and attaches no form: the kit's form says
+    # which letter it reports under, and is not called Bình Phước's "Biểu mẫu số 1".
+    directive = form_directive(project, "installs")
+    assert directive is not None and directive.scope == "Lạng Sơn"
+    assert "MẪU BÁO CÁO" in text and "Biểu mẫu số 1" not in text
+    assert f"(Báo cáo theo văn bản {directive.reference})" in text
+    assert "Thời hạn báo cáo: định kỳ trước 16h00 hàng ngày" in text
+    assert "Bình Phước" not in text and "TTBCXB" not in text
     assert project.settings.app_name in text and project.campaign.campaign.province in text
-    assert project.settings.report_deadline in text
-    directive = project.effective.directive_for("forms")
-    assert directive is not None and directive.reference in text
     head = _header_row(rows, "Stt")
     assert rows[head] == ("Stt", "Tên huyện/thị/thành phố", "Số lượng điện thoại thông minh cài đặt",
                           "Tỷ lệ", "Thời điểm báo cáo", "Ghi chú")
@@ -57,6 +63,10 @@ def test_installs_form(built: Path) -> None:
 def test_staff_form(built: Path) -> None:
     project = load_project(built / "materials")
     rows = _rows(built / "out" / STAFF)
+    text = "\n".join(str(v) for row in rows for v in row if v is not None)
+    # Lạng Sơn's annex, in its words; due once (20/8/2020), not daily.
+    assert "Biểu danh sách" in text and "/CV-BCVT Sở TT&TT ngày 19/8/2020" in text
+    assert "Thời hạn báo cáo: trong ngày 20/8/2020" in text and "16h00" not in text
     head = _header_row(rows, "TT")
     assert rows[head] == ("TT", "Họ tên", "Chức vụ", "Điện thoại liên hệ", "Huyện/thành phố",
                           "Doanh nghiệp")
@@ -76,11 +86,11 @@ def test_manifest_and_reproducible(built: Path, tmp_path: Path) -> None:
     import json
     project = load_project(built / "materials")
     manifest = {e["path"]: e for e in json.loads((built / "out" / "manifest.json").read_text())["files"]}
-    directive = project.effective.directive_for("forms")
+    directive = form_directive(project, "installs")
     assert directive is not None
     for rel in (INSTALLS, STAFF):
         assert manifest[rel]["kind"] == "form"
-        assert manifest[rel]["directive"] == directive.reference
+        assert manifest[rel]["directive"] == directive.reference == manifest[rel]["origin"]
     book = openpyxl.load_workbook(built / "out" / INSTALLS)
     assert book.properties.created == book.properties.modified
     assert book.properties.created.date() == directive.date
@@ -89,12 +99,25 @@ def test_manifest_and_reproducible(built: Path, tmp_path: Path) -> None:
         assert (built / "out" / rel).read_bytes() == (tmp_path / "again" / rel).read_bytes()
 
 
-def test_report_deadline_follows_the_newest_directive(small_materials: Path, tmp_path: Path) -> None:
+def test_each_kit_makes_the_forms_its_letters_ask_for(tmp_path: Path) -> None:
+    """Bình Phước attaches Biểu mẫu số 1 and no staff list; Long An's letters ask for neither."""
+    build(MATERIALS, tmp_path / "bp", Options(only=("forms",), kit="binh-phuoc", cache=tmp_path / "c1"))
+    assert not (tmp_path / "bp" / STAFF).exists()
+    text = "\n".join(str(v) for row in _rows(tmp_path / "bp" / INSTALLS) for v in row if v is not None)
+    assert "Biểu mẫu số 1" in text and "Kèm theo Công văn số" in text and "TTBCXB" in text
+    assert "trước 17h00, ngày 28/8/2020; trước 16h00 hàng ngày" in text and "Lạng Sơn" not in text
+    build(MATERIALS, tmp_path / "la", Options(only=("forms",), kit="long-an", cache=tmp_path / "c2"))
+    assert not list((tmp_path / "la").glob("downloads/forms/*"))
+
+
+def test_a_newer_letter_asking_for_a_form_gives_its_deadline(small_materials: Path, tmp_path: Path) -> None:
     (small_materials / "directives" / "2021-04-01-deadline.md").write_text(
-        "---\nnumber: 7/TEST\ndate: 2021-04-01\nissuer: Sở TTTT\ntitle: Đổi giờ báo cáo\n"
-        "settings:\n  report_deadline: \"10h00 thứ Hai hằng tuần\"\n---\nBáo cáo hằng tuần.\n",
-        encoding="utf-8")
+        "---\nnumber: 7/TEST\ndate: 2021-04-01\nissuer: Sở TTTT\nscope: Lạng Sơn\ntitle: Đổi giờ báo cáo\n"
+        "deadlines:\n  - what: Báo cáo số lượng cài đặt\n    when: \"10h00 thứ Hai hằng tuần\"\n"
+        "    form: installs\n---\nBáo cáo hằng tuần.\n", encoding="utf-8")
     build(small_materials, tmp_path / "out", Options(only=("forms",)))
     text = "\n".join(str(v) for row in _rows(tmp_path / "out" / INSTALLS) for v in row if v)
     assert "Thời hạn báo cáo: 10h00 thứ Hai hằng tuần" in text
     assert "7/TEST (01/04/2021)" in text
+    staff = "\n".join(str(v) for row in _rows(tmp_path / "out" / STAFF) for v in row if v)
+    assert "7/TEST" not in staff and "trong ngày 20/8/2020" in staff

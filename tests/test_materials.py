@@ -11,10 +11,14 @@ import pytest
 import campaign_kit.stores
 from campaign_kit.errors import ContentError
 from campaign_kit.materials import load_project
+from campaign_kit.printing.stores import store_directive
+from campaign_kit.stages.forms import form_directive
+from campaign_kit.stages.messages import message_directive
+from campaign_kit.stages.print_pdfs import general_directive
 from campaign_kit.stores import legacy_encoding, normalise_phone
 from campaign_kit.text import fold
 
-from .conftest import ROOT
+from .conftest import ROOT, STORES
 
 HEADER = "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
 GOOD_ROW = "T-1,VNPT,Cửa hàng VNPT Chi Lăng,Số 1 đường Lê Lợi,,Huyện Chi Lăng,Lạng Sơn,0912345678,7:00–17:00\n"
@@ -27,10 +31,10 @@ def problems(materials: Path) -> list[str]:
 
 
 def only_stores(materials: Path, text: str, name: str = "list.csv", encoding: str = "utf-8") -> None:
-    for path in (materials / "stores").glob("*"):
+    for path in (materials / STORES).glob("*"):
         if path.suffix in (".csv", ".xlsx"):
             path.unlink()
-    (materials / "stores" / name).write_bytes(text.encode(encoding))
+    (materials / STORES / name).write_bytes(text.encode(encoding))
 
 
 # --- the bundled content -------------------------------------------------------------------
@@ -48,8 +52,10 @@ def test_bundled_materials_load() -> None:
     assert {s.district for s in project.stores} == set(lang_son.districts)
     # Newest first; the directive that asked for store banners is the one stores follow.
     assert project.directives[0].sort_key >= project.directives[-1].sort_key
-    assert project.effective.directive_for("stores").number.startswith("…/STTTT-BCVT")
-    assert project.effective.set_by["install_url"].number.startswith("…/STTTT-BCTT")
+    assert store_directive(project).number == "…/STTTT-BCVT"
+    # Only the national letters and Lạng Sơn's own: Long An's install link is not Lạng Sơn's.
+    assert {d.scope for d in project.directives} == {"national", "Lạng Sơn"}
+    assert project.effective.set_by["install_url"] is None
     assert project.text("vi", "banner_title") == "Điểm hỗ trợ cài đặt Bluezone phòng chống Covid-19"
 
 
@@ -68,22 +74,59 @@ def test_every_text_is_nfc_and_every_store_list_encoding_reads_the_same() -> Non
 def test_switching_the_app_is_a_materials_edit(materials: Path) -> None:
     (materials / "directives" / "2021-09-pc-covid.md").write_text(
         "---\nnumber: 1234/BTTTT-THH\ndate: 2021-09-22\nissuer: Bộ Thông tin và Truyền thông\n"
-        "title: Chuyển sang ứng dụng PC-Covid\nsettings:\n  app_name: PC-Covid\n"
+        "scope: national\ntitle: Chuyển sang ứng dụng PC-Covid\nsettings:\n  app_name: PC-Covid\n"
         "  android_package: com.bkav.ncovi\n---\nBluezone được tích hợp vào PC-Covid.\n",
         encoding="utf-8")
     project = load_project(materials)
     assert project.text("vi", "banner_title") == "Điểm hỗ trợ cài đặt PC-Covid phòng chống Covid-19"
-    assert project.effective.directive_for("stores").number == "1234/BTTTT-THH"
+    assert store_directive(project).number == "1234/BTTTT-THH"
 
 
 def test_a_directive_is_credited_only_for_the_outputs_its_settings_shape(materials: Path) -> None:
     (materials / "directives" / "2021-03-sms.md").write_text(
-        "---\nnumber: 99/STTTT\ndate: 2021-03-01\nissuer: Sở TTTT\ntitle: Tin nhắn ngắn hơn\n"
-        "settings:\n  sms_segment_budget: 1\n---\nMỗi tin nhắn một phần.\n", encoding="utf-8")
-    effective = load_project(materials).effective
-    assert effective.directive_for("messages").number == "99/STTTT"
-    for group in ("print", "stores", "screens", "forms"):
-        assert effective.directive_for(group).number != "99/STTTT", group
+        "---\nnumber: 99/STTTT\ndate: 2021-03-01\nissuer: Sở TTTT\nscope: Lạng Sơn\n"
+        "title: Tin nhắn ngắn hơn\nsettings:\n  sms_segment_budget: 1\n---\nMỗi tin nhắn một phần.\n",
+        encoding="utf-8")
+    project = load_project(materials)
+    assert message_directive(project, "vi", "sms").number == "99/STTTT"
+    others = [message_directive(project, "vi", "zalo"), store_directive(project),
+              form_directive(project, "installs")]
+    others += [general_directive(project, lang.code) for lang in project.languages]
+    assert all(d is not None and d.number != "99/STTTT" for d in others)
+
+
+def test_an_unknown_scope_is_named_by_file_and_field(materials: Path) -> None:
+    path = materials / "directives" / "2021-01-28-05-ct-ttg.md"
+    _edit(path, "scope: national", "scope: Hà Giang")
+    line = _line_of(path, "scope:")
+    (problem,) = problems(materials)
+    assert problem.startswith(f"materials/directives/2021-01-28-05-ct-ttg.md, line {line}, scope: "
+                              "unknown scope 'Hà Giang': write 'national' (Prime Minister, Ministries) or a "
+                              "province of regions.yml (")
+
+
+def test_each_kit_applies_the_national_letters_and_its_own_provinces() -> None:
+    from campaign_kit.materials import kit_names
+
+    assert set(kit_names(ROOT / "materials")) >= {"lang-son", "binh-phuoc", "quang-binh", "long-an"}
+    for kit in kit_names(ROOT / "materials"):
+        project = load_project(ROOT / "materials", kit=kit)
+        province = project.campaign.campaign.province
+        assert {d.scope for d in project.directives} <= {"national", province}, kit
+        assert any(d.scope == province for d in project.directives), kit
+        assert {s.province for s in project.stores} == {province}, kit
+        assert project.campaign.site_url != load_project(ROOT / "materials").campaign.site_url or kit == "lang-son"
+    long_an = load_project(ROOT / "materials", kit="long-an")
+    assert long_an.settings.install_url == "https://go.zalo.me/bluezone"
+    assert message_directive(long_an, "vi", "zalo").scope == "Long An"
+
+
+def test_a_letter_dated_by_month_sorts_after_the_dated_letters_of_that_month() -> None:
+    project = load_project(ROOT / "materials", kit="long-an")
+    order = [(d.date.month, d.day_known) for d in reversed(project.directives) if d.date.year == 2020]
+    august = [known for month, known in order if month == 8]
+    assert august == sorted(august, reverse=True)  # dated letters first, then "08/2020"
+    assert any(not d.day_known and d.date_label == "08/2020" for d in project.directives)
 
 
 # --- store list formats --------------------------------------------------------------------
@@ -121,8 +164,8 @@ def test_xlsx_with_numeric_phone(materials: Path) -> None:
     sheet.append(["X-1", "MobiFone", "Cửa hàng MobiFone", "Số 5", "", "Huyện Lộc Bình", "Lạng Sơn",
                   912345678, "8:00"])
     only_stores(materials, "")
-    (materials / "stores" / "list.csv").unlink()
-    workbook.save(materials / "stores" / "list.xlsx")
+    (materials / STORES / "list.csv").unlink()
+    workbook.save(materials / STORES / "list.xlsx")
     (store,) = load_project(materials).stores
     assert store.phone == "0912345678"
 
@@ -157,18 +200,18 @@ def test_a_list_full_of_bad_rows_reports_every_row_in_one_pass(materials: Path) 
     ]
     only_stores(materials, HEADER + "".join(rows))
     assert problems(materials) == [
-        "materials/stores/list.csv, row 3, store_id: duplicate store_id 'T-1' "
-        "(first at materials/stores/list.csv, row 2)",
-        "materials/stores/list.csv, row 4, carrier: unknown carrier 'Vinafone' "
+        "materials/kits/lang-son/stores/list.csv, row 3, store_id: duplicate store_id 'T-1' "
+        "(first at materials/kits/lang-son/stores/list.csv, row 2)",
+        "materials/kits/lang-son/stores/list.csv, row 4, carrier: unknown carrier 'Vinafone' "
         "(known: VNPT, Viettel, MobiFone, Vietnam Post, Viettel Post)",
-        "materials/stores/list.csv, row 5, district: 'Huyện Ba Vì' is not a district of Lạng Sơn "
+        "materials/kits/lang-son/stores/list.csv, row 5, district: 'Huyện Ba Vì' is not a district of Lạng Sơn "
         "(see regions.yml)",
-        "materials/stores/list.csv, row 6, phone: '12345' is not a Vietnamese phone number "
+        "materials/kits/lang-son/stores/list.csv, row 6, phone: '12345' is not a Vietnamese phone number "
         "(10 digits for mobiles, 11 for landlines, starting with 0)",
-        "materials/stores/list.csv, row 7, address: missing required value",
-        "materials/stores/list.csv, row 7, name: missing required value",
-        "materials/stores/list.csv, row 8, province: unknown province 'Hồ Chí Minh' (not in regions.yml)",
-        "materials/stores/list.csv, row 9, name: text looks like TCVN3 encoding ('L¹ng S¬n'): convert the "
+        "materials/kits/lang-son/stores/list.csv, row 7, address: missing required value",
+        "materials/kits/lang-son/stores/list.csv, row 7, name: missing required value",
+        "materials/kits/lang-son/stores/list.csv, row 8, province: unknown province 'Hồ Chí Minh' (not in regions.yml)",
+        "materials/kits/lang-son/stores/list.csv, row 9, name: text looks like TCVN3 encoding ('L¹ng S¬n'): convert the "
         "file to Unicode (e.g. Unikey's converter, TCVN3 -> Unicode) and save it as UTF-8",
     ]
 
@@ -176,7 +219,7 @@ def test_a_list_full_of_bad_rows_reports_every_row_in_one_pass(materials: Path) 
 def test_missing_column(materials: Path) -> None:
     only_stores(materials, "store_id,name\nA,B\n")
     assert problems(materials) == [
-        "materials/stores/list.csv, row 1, carrier, address, district, province: missing column "
+        "materials/kits/lang-son/stores/list.csv, row 1, carrier, address, district, province: missing column "
         "(headers: store_id, carrier, name, address, ward, district, province, phone, opening_hours "
         "or their Vietnamese names, see README)"]
 
@@ -184,8 +227,8 @@ def test_missing_column(materials: Path) -> None:
 def test_store_ids_that_collide_as_links(materials: Path) -> None:
     only_stores(materials, HEADER + GOOD_ROW + GOOD_ROW.replace("T-1", "t 1"))
     assert problems(materials) == [
-        "materials/stores/list.csv, row 3, store_id: store_id 't 1' gives the same link 'go/t-1/' "
-        "as the store at materials/stores/list.csv, row 2"]
+        "materials/kits/lang-son/stores/list.csv, row 3, store_id: store_id 't 1' gives the same link 'go/t-1/' "
+        "as the store at materials/kits/lang-son/stores/list.csv, row 2"]
 
 
 def test_kept_store_lists_give_the_same_stores_and_problems(materials: Path, tmp_path: Path,
@@ -194,7 +237,7 @@ def test_kept_store_lists_give_the_same_stores_and_problems(materials: Path, tmp
     count for ids across lists, and its problems are reported again."""
     memo = tmp_path / "store-lists.marshal"
     only_stores(materials, HEADER + GOOD_ROW, "a.csv")
-    (materials / "stores" / "b.csv").write_text(HEADER + GOOD_ROW.replace("T-1", "T-2").replace(
+    (materials / STORES / "b.csv").write_text(HEADER + GOOD_ROW.replace("T-1", "T-2").replace(
         "0912345678", "12345"), encoding="utf-8")
     with pytest.raises(ContentError) as first:
         load_project(materials, memo)
@@ -204,24 +247,24 @@ def test_kept_store_lists_give_the_same_stores_and_problems(materials: Path, tmp
     monkeypatch.undo()
     assert memo.is_file()
     assert [str(p) for p in again.value.problems] == [str(p) for p in first.value.problems] == [
-        "materials/stores/b.csv, row 2, phone: '12345' is not a Vietnamese phone number "
+        "materials/kits/lang-son/stores/b.csv, row 2, phone: '12345' is not a Vietnamese phone number "
         "(10 digits for mobiles, 11 for landlines, starting with 0)"]
     # Only b.csv changes: it now repeats a.csv's id, which is known from the memo alone.
-    (materials / "stores" / "b.csv").write_text(HEADER + GOOD_ROW, encoding="utf-8")
+    (materials / STORES / "b.csv").write_text(HEADER + GOOD_ROW, encoding="utf-8")
     with pytest.raises(ContentError) as clash:
         load_project(materials, memo)
     assert [str(p) for p in clash.value.problems] == [
-        "materials/stores/b.csv, row 2, store_id: duplicate store_id 'T-1' "
-        "(first at materials/stores/a.csv, row 2)"]
-    (materials / "stores" / "b.csv").write_text(HEADER + GOOD_ROW.replace("T-1", "T-2"), encoding="utf-8")
+        "materials/kits/lang-son/stores/b.csv, row 2, store_id: duplicate store_id 'T-1' "
+        "(first at materials/kits/lang-son/stores/a.csv, row 2)"]
+    (materials / STORES / "b.csv").write_text(HEADER + GOOD_ROW.replace("T-1", "T-2"), encoding="utf-8")
     kept = load_project(materials, memo).stores
     assert kept == load_project(materials).stores and [s.store_id for s in kept] == ["T-1", "T-2"]
     assert [(s.slug, s.row_key) for s in kept] == [(s.slug, repr(s.row()))
                                                    for s in load_project(materials).stores]
     # A list the memo holds that is gone is forgotten; an edited one is read again.
-    (materials / "stores" / "b.csv").unlink()
+    (materials / STORES / "b.csv").unlink()
     edited = GOOD_ROW.replace("Chi Lăng,Số 1", "Chi Lăng,Số 9")
-    (materials / "stores" / "a.csv").write_text(HEADER + edited, encoding="utf-8")
+    (materials / STORES / "a.csv").write_text(HEADER + edited, encoding="utf-8")
     (only,) = load_project(materials, memo).stores
     assert only.address == "Số 9 đường Lê Lợi"
 
@@ -239,27 +282,29 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 def test_url_must_be_https_on_an_allowed_domain(materials: Path) -> None:
-    _edit(materials / "campaign.yml", "site_url: https://bluezone.langson.gov.vn/",
-          "site_url: http://bluezone.langson.gov.vn/")
-    _edit(materials / "directives" / "2020-08-stttt-bctt-long-an.md",
-          "install_url: https://go.zalo.me/bluezone", "install_url: https://bluezone-app.example.com/x")
+    kit = materials / "kits" / "lang-son" / "kit.yml"
+    _edit(kit, "site_url: https://bluezone.langson.gov.vn/", "site_url: http://bluezone.langson.gov.vn/")
+    # Another province's letter is checked too: `check` covers every file of materials/.
+    long_an = materials / "directives" / "2020-08-stttt-bctt-long-an.md"
+    _edit(long_an, "install_url: https://go.zalo.me/bluezone", "install_url: https://bluezone-app.example.com/x")
     assert problems(materials) == [
-        f"materials/campaign.yml, line {_line_of(materials / 'campaign.yml', 'site_url:')}, site_url: "
+        f"materials/directives/2020-08-stttt-bctt-long-an.md, line {_line_of(long_an, 'install_url:')}, "
+        "settings.install_url: 'https://bluezone-app.example.com/x': domain 'bluezone-app.example.com' is "
+        "not in allowed_domains of campaign.yml",
+        f"materials/kits/lang-son/kit.yml, line {_line_of(kit, 'site_url:')}, site_url: "
         "'http://bluezone.langson.gov.vn/' must use https",
-        "materials/directives/2020-08-stttt-bctt-long-an.md, line 9, settings.install_url: "
-        "'https://bluezone-app.example.com/x': domain 'bluezone-app.example.com' is not in "
-        "allowed_domains of campaign.yml",
     ]
 
 
 def test_bad_date_and_missing_number(materials: Path) -> None:
     path = materials / "directives" / "2020-08-04-2723-vpubnd-kgvx.md"
-    _edit(path, "number: 2723/VPUBND-KGVX\n", "")
+    _edit(path, 'number: "2723/VPUBND-KGVX"\n', "")
     _edit(path, "date: 2020-08-04", "date: 2020-02-30")
+    line = _line_of(path, "date:")
     assert problems(materials) == [
-        "materials/directives/2020-08-04-2723-vpubnd-kgvx.md, line 3, date: '2020-02-30' is not a valid "
+        f"materials/directives/2020-08-04-2723-vpubnd-kgvx.md, line {line}, date: '2020-02-30' is not a valid "
         "date; write YYYY-MM-DD (or YYYY-MM when the letter leaves the day blank)",
-        "materials/directives/2020-08-04-2723-vpubnd-kgvx.md, line 3, number: missing required value",
+        f"materials/directives/2020-08-04-2723-vpubnd-kgvx.md, line {line}, number: missing required value",
     ]
 
 
@@ -270,9 +315,11 @@ def test_directive_without_front_matter(materials: Path) -> None:
 
 
 def test_unknown_setting_names_the_line(materials: Path) -> None:
-    _edit(materials / "directives" / "2021-01-28-05-ct-ttg.md", "source:", "settings:\n  app_colour: blue\nsource:")
+    path = materials / "directives" / "2021-01-28-05-ct-ttg.md"
+    _edit(path, "source:", "settings:\n  app_colour: blue\nsource:")
     (problem,) = problems(materials)
-    assert problem.startswith("materials/directives/2021-01-28-05-ct-ttg.md, line 8, settings.app_colour: "
+    line = _line_of(path, "app_colour:")
+    assert problem.startswith(f"materials/directives/2021-01-28-05-ct-ttg.md, line {line}, settings.app_colour: "
                               "unknown setting (known: app_name, android_package,")
 
 
@@ -296,7 +343,7 @@ def test_text_problems(materials: Path) -> None:
     assert problems(materials) == [
         "materials/text/en.yml, line 5, install_button: unknown placeholder {app} (known: app_name, "
         "android_package, ios_app_id, official_site, install_url, hotline, support_points, "
-        "report_deadline, broadcasts_per_day, sms_segment_budget, public_service_goal)",
+        "broadcasts_per_day, sms_segment_budget, public_service_goal)",
         "materials/text/en.yml, line 6, not_a_key: unknown text key (not in the vi texts)",
     ]
 
@@ -328,7 +375,7 @@ def test_check_command_lists_every_bad_row_without_a_traceback(materials: Path) 
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[-1] == "3 problem(s) found; nothing was written."
-    assert all(line.startswith("materials/stores/list.csv, row ") for line in lines[:-1])
+    assert all(line.startswith("materials/kits/lang-son/stores/list.csv, row ") for line in lines[:-1])
     assert {line.split(",")[1] for line in lines[:-1]} == {" row 3", " row 4"}
 
 
@@ -336,7 +383,12 @@ def test_check_command_passes_on_the_bundled_materials() -> None:
     result = subprocess.run([sys.executable, "build_posters.py", "check"], capture_output=True,
                             text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK: 7 directives,")
+    assert result.stdout.startswith("OK: kit lang-son (Lạng Sơn): ")
+    every = subprocess.run([sys.executable, "build_posters.py", "check", "--kit", "all"], capture_output=True,
+                           text=True, cwd=ROOT)
+    assert every.returncode == 0, every.stderr
+    assert [line.split(" (")[0] for line in every.stdout.splitlines() if line.startswith("OK")] == [
+        "OK: kit binh-phuoc", "OK: kit lang-son", "OK: kit long-an", "OK: kit quang-binh"]
 
 
 def test_fold_drops_the_marks_of_every_latin_letter_and_keeps_other_scripts() -> None:

@@ -17,6 +17,7 @@ from .conftest import build_bundled_stage
 from campaign_kit.publish.sms import count_segments, is_gsm7
 from campaign_kit.stages.messages import READING_WPM, reading_time
 from campaign_kit.text import fold
+from campaign_kit.stages.messages import message_directive
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -87,9 +88,9 @@ def test_sms_fits_budget_and_manifest_has_figures(built: Path) -> None:
     import json
     project = load_project(built / "materials")
     manifest = {e["path"]: e for e in json.loads((built / "out" / "manifest.json").read_text())["files"]}
-    directive = project.effective.directive_for("messages")
-    assert directive is not None
     for lang in ("vi", "en", "km", "zh"):
+        directive = message_directive(project, lang, "sms")
+        assert directive is not None
         entry = manifest[f"downloads/messages/{lang}/sms.txt"]
         text = (built / "out" / entry["path"]).read_text(encoding="utf-8").rstrip("\n")
         count = count_segments(text)
@@ -128,7 +129,7 @@ def test_docx_open_and_hold_the_text(built: Path) -> None:
         text = _docx_text(out / lang / f"{name}.docx")
         for paragraph in body.split("\n\n"):
             assert paragraph.strip() in text
-        directive = project.effective.directive_for("messages")
+        directive = message_directive(project, lang, name)
         assert directive is not None and directive.reference in text
     assert "đoạn tin UCS-2" in _docx_text(out / "vi" / "sms.docx")
     assert "tiếng/phút" in _docx_text(out / "vi" / "loudspeaker.docx")
@@ -164,7 +165,7 @@ def test_wifi_notice_is_multilingual_and_escaped(small_materials: Path, tmp_path
 
 def test_sms_budget(small_materials: Path, tmp_path: Path) -> None:
     (small_materials / "directives" / "2021-03-01-budget.md").write_text(
-        "---\nnumber: 1/TEST\ndate: 2021-03-01\nissuer: Sở TTTT\ntitle: Một đoạn tin\n"
+        "---\nnumber: 1/TEST\ndate: 2021-03-01\nissuer: Sở TTTT\nscope: Lạng Sơn\ntitle: Một đoạn tin\n"
         "settings:\n  sms_segment_budget: 1\n---\nChỉ gửi một đoạn tin.\n", encoding="utf-8")
     report = build(small_materials, tmp_path / "out", Options(only=("messages",)))
     # With diacritics the Vietnamese SMS is 2 UCS-2 segments: a warning; folded it still fits.

@@ -25,6 +25,9 @@ from campaign_kit.model import Project
 from campaign_kit.pipeline import Options, build
 from campaign_kit.printing import stores as store_printing
 from campaign_kit.printing.render import shared_renderer
+from campaign_kit.stages.print_pdfs import general_directive
+
+from .conftest import STORES
 
 ROOT = Path(__file__).resolve().parent.parent
 PT = 72 / 25.4
@@ -39,10 +42,10 @@ STORES_CSV = (
 
 def make_materials(target: Path, stores_csv: str = STORES_CSV) -> Path:
     shutil.copytree(ROOT / "materials", target)
-    for path in (target / "stores").glob("*"):
+    for path in (target / STORES).glob("*"):
         if path.suffix in (".csv", ".xlsx"):
             path.unlink()
-    (target / "stores" / "few.csv").write_text(stores_csv, encoding="utf-8")
+    (target / STORES / "few.csv").write_text(stores_csv, encoding="utf-8")
     return target
 
 
@@ -82,7 +85,7 @@ def test_every_general_item_per_language(built) -> None:
             rel = f"downloads/print/{lang.code}/{name}.pdf"
             entry = files[rel]
             assert entry["kind"] == fmt.kind and entry["lang"] == lang.code and entry["format"] == name
-            assert entry["directive"] == project.effective.directive_for("print").reference
+            assert entry["directive"] == general_directive(project, lang.code).reference
             preview = f"downloads/previews/print/{lang.code}/{name}.png"
             assert files[preview]["kind"] == "preview" and files[preview]["preview_of"] == rel
             assert len(PdfReader(out / rel).pages) == (2 if fmt.kind == "leaflet" else 1)
@@ -127,7 +130,7 @@ def test_general_qr_codes_decode_to_the_go_page(built) -> None:
 
 def test_store_items_carry_their_own_qr_code(built) -> None:
     out, project, files = built
-    directive = project.effective.directive_for("stores").reference
+    directive = store_printing.store_directive(project).reference
     for store in project.stores:
         for suffix, kind, dpi in (("banner", "store-banner", 12), ("card", "store-card", 200)):
             rel = store_printing.store_rel(store, kind)
@@ -220,7 +223,7 @@ def test_name_too_long_names_row_and_field(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         store_printing.plan_store_items(project, project.stores, shared_renderer())
     problems = caught.value.problems
-    assert {(p.file, p.line, p.field) for p in problems} == {("materials/stores/few.csv", 4, "name")}
+    assert {(p.file, p.line, p.field) for p in problems} == {("materials/kits/lang-son/stores/few.csv", 4, "name")}
     assert "VT-LS-00003" in str(problems[0]) and "row 4" in str(problems[0])
 
 

@@ -9,6 +9,7 @@ import zxingcpp
 from PIL import Image, ImageChops
 
 from campaign_kit.model import Project
+from campaign_kit.stages.print_pdfs import general_directive
 
 from .test_print import build_stage
 
@@ -27,7 +28,7 @@ def test_every_screen_has_its_exact_size_and_reads_back(screens) -> None:
             rel = f"downloads/screens/{lang.code}/{name}.png"
             entry = files[rel]
             assert entry["kind"] == "screen" and entry["lang"] == lang.code and entry["format"] == name
-            assert entry["directive"] == project.effective.directive_for("screens").reference
+            assert entry["directive"] == general_directive(project, lang.code).reference
             with Image.open(out / rel) as image:
                 assert image.size == (fmt.width_px, fmt.height_px)
                 assert [r.text for r in zxingcpp.read_barcodes(image)] == [project.go_url()]

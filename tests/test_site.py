@@ -20,6 +20,8 @@ from campaign_kit.pipeline import Options, build
 from campaign_kit.site.generated import SLOT, generated_pages, support_pages
 from campaign_kit.site.sources import fill_placeholders
 
+from .conftest import STORES
+
 ROOT = Path(__file__).resolve().parent.parent
 STORES_CSV = (
     "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
@@ -32,11 +34,11 @@ STORES_CSV = (
 def make_materials(target: Path) -> Path:
     """The bundled materials with two stores (one with markup in its name)."""
     shutil.copytree(ROOT / "materials", target)
-    for path in (target / "stores").glob("*"):
+    for path in (target / STORES).glob("*"):
         if path.suffix in (".csv", ".xlsx"):
             path.unlink()
-    (target / "stores").mkdir(exist_ok=True)
-    (target / "stores" / "few.csv").write_text(STORES_CSV, encoding="utf-8")
+    (target / STORES).mkdir(exist_ok=True)
+    (target / STORES / "few.csv").write_text(STORES_CSV, encoding="utf-8")
     return target
 
 
@@ -217,7 +219,7 @@ def test_app_switch_and_reproducible(site_materials: Path, tmp_path: Path,
     switched = tmp_path / "materials"
     shutil.copytree(site_materials, switched)
     (switched / "directives" / "2099-01-01-pc-covid.md").write_text(
-        "---\nnumber: 99/TEST\ndate: 2099-01-01\nissuer: Test\ntitle: Test\nsettings:\n  app_name: PC-Covid\n"
+        "---\nnumber: 99/TEST\ndate: 2099-01-01\nissuer: Test\nscope: national\ntitle: Test\nsettings:\n  app_name: PC-Covid\n"
         "  android_package: com.example.pccovid\n---\nDùng PC-Covid.\n", encoding="utf-8")
     pc = tmp_path / "pc"
     build(switched, pc, Options(only=("site",), cache=tmp_path / "cache"))

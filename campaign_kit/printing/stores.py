@@ -30,7 +30,7 @@ from ..cache import code_version, load_memo, save_memo, store_in_cache
 from ..compose.qrcodes import decode_drawing, qr_matrix
 from ..compose.slots import SlotOverflow, StoreLayout, layout_from_document
 from ..errors import BuildError, ContentError, Problem
-from ..model import Carrier, Format, Project, Store
+from ..model import Carrier, Directive, Format, Project, Store
 from ..text import slug
 from .checks import PX_PER_MODULE, check_glyphs, check_qr_pdf, check_text_inside, strings
 from .fit import PT_PER_MM, FitRule, fit_text
@@ -203,15 +203,26 @@ def planned_qr_mm(url: str, min_mm: float, error: ErrorLevel) -> float:
 _SHAPES: dict[tuple[int, bool, float, str], float] = {}
 
 
+STORE_TEXTS = ("banner_title", "banner_subtitle", "hotline_label", "official_site_label",
+               "follows_directive", "store_scan_caption", "store_card_title", "opening_hours_label",
+               "phone_label", "sample_print", "sample_mark")
+STORE_SETTINGS = frozenset({"hotline", "official_site", "support_points"})
+"""What a store item shows besides its texts' placeholders; `support_points` is why it exists."""
+
+
+def store_directive(project: Project) -> Directive | None:
+    """The letter every store banner and card names: the newest that set a setting they show
+    (or `support_points`, the letter that made stores support points)."""
+    lang = project.default_lang
+    return project.cite(STORE_SETTINGS | project.settings_in(lang, STORE_TEXTS + ("steps",)))
+
+
 def plan_store_items(project: Project, stores: Sequence[Store], renderer: Renderer) -> list[StoreItem]:
     """Resolve every store item; raise one ContentError for every text that cannot fit."""
     lang = project.default_lang
-    directive = project.effective.directive_for("stores")
+    directive = store_directive(project)
     reference = directive.reference if directive else None
-    t = {k: str(project.text(lang, k)) for k in (
-        "banner_title", "banner_subtitle", "hotline_label", "official_site_label",
-        "follows_directive", "store_scan_caption", "store_card_title", "opening_hours_label",
-        "phone_label", "sample_print", "sample_mark")}
+    t = {k: str(project.text(lang, k)) for k in STORE_TEXTS}
     steps = tuple(str(s) for s in project.text(lang, "steps"))
     regular, bold = renderer.fonts.files(lang)[:2]
     carriers: dict[str, Carrier] = {c.id: c for c in project.campaign.carriers}

@@ -47,17 +47,16 @@ class FormWords(_Frozen):
     nation: str
     motto: str
     code: str
+    """The form's code line when the letter names none ("" for none)."""
     title: str
     subtitle: str
-    reference: str
+    annex: str
+    """The annex line when the letter attaches the form (`$annex`: the letter's words)."""
+    reports_under: str
+    """The line naming the letter when it asks for the report but attaches no form."""
     deadline: str
     columns: tuple[Column, ...]
     total: str
-
-
-class FormsWords(_Frozen):
-    installs: FormWords
-    staff: FormWords
 
 
 class ChangeWords(_Frozen):
@@ -91,7 +90,8 @@ class BundleWords(_Frozen):
 class KitWords(_Frozen):
     docx: DocxWords
     bundles: BundleWords
-    forms: FormsWords
+    forms: Mapping[str, FormWords]
+    """By form id (`installs`, `staff`): the ids directives name in `forms:` and deadlines."""
     changes: Mapping[str, ChangeWords]
 
 

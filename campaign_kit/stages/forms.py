@@ -1,13 +1,15 @@
-"""Stage 'forms': the two report forms of the letters as .xlsx, prefilled from `materials/`.
+"""Stage 'forms': the report forms the kit's letters ask for, as .xlsx, prefilled from `materials/`.
 
-- Biểu mẫu số 1 (Bình Phước letter): installs per district, one row per district of the
-  campaign's province, report time and rate left for the carrier to fill.
-- The support-staff list (Lạng Sơn letter): district × carrier rows, at least
+- `installs`: installs per district (Bình Phước's Biểu mẫu số 1; Lạng Sơn asks for a daily
+  report without a form), one row per district of the kit's province, report time and rate left
+  for the carrier to fill.
+- `staff`: the support-staff list (Lạng Sơn's annex): district × carrier rows, at least
   `STAFF_PER_DISTRICT` people per district for each carrier, name/position/phone left blank.
 
-The wording and columns are in `templates/kit/labels.yml`; the report deadline in force
-(`report_deadline`) and the directive the forms follow are printed in the header.
-Outputs: `downloads/forms/<name>.xlsx`, kind `form`.
+A form is made only when a letter in force for the kit asks for it (`forms:` or a deadline with
+`form:` in its front matter); the newest such letter gives its code, annex line and deadlines.
+The wording and columns are in `templates/kit/labels.yml`. Outputs:
+`downloads/forms/<name>.xlsx`, kind `form`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from ..errors import BuildError
-from ..model import Project
+from ..model import Directive, Project
 from ..pipeline import BuildContext
 from ..publish.labels import FormWords, kit_words, render
 from ..publish.office import xlsx_bytes
@@ -32,34 +34,61 @@ if TYPE_CHECKING:  # openpyxl is imported when a form is made: a rebuild that ke
 
 @dataclass(frozen=True)
 class FormHeader:
-    """What the header of a form says besides its fixed wording."""
+    """What the header of a form says besides its fixed wording: all from the letter that asks
+    for it."""
 
     province: str
     department: str
-    directive: str | None
+    directive: str
+    """The letter the form comes from ("…/STTTT-BCVT, Sở TTTT Lạng Sơn (19/08/2020)")."""
+    code: str | None
+    annex: str | None
+    deadline: str | None
 
 
 READS_STORES = False
 """Made from materials without the store lists: the pipeline reuses its files while those are unchanged."""
 
+FORM_SETTINGS = frozenset({"app_name"})
+"""The settings the forms' wording fills in (their titles name the app)."""
+
+
+def form_directive(project: Project, form_id: str) -> Directive | None:
+    """The newest letter in force that asks for form `form_id` (attaches it or sets a deadline
+    printed on it)."""
+    asking = [d for d in project.directives if d.in_force
+              and (form_id in d.forms or any(x.form == form_id for x in d.deadlines))]
+    return max(asking, key=lambda d: d.sort_key) if asking else None
+
+
+def form_header(project: Project, form_id: str, directive: Directive) -> FormHeader:
+    asked = directive.forms.get(form_id)
+    deadlines = [d.when for d in directive.deadlines if d.form == form_id]
+    return FormHeader(province=project.campaign.campaign.province,
+                      department=project.campaign.campaign.department, directive=directive.reference,
+                      code=asked.code if asked else None, annex=asked.annex if asked else None,
+                      deadline="; ".join(deadlines) or None)
+
 
 def run(ctx: BuildContext) -> None:
     project = ctx.project
-    directive = project.effective.directive_for("forms")
-    header = FormHeader(province=project.campaign.campaign.province,
-                        department=project.campaign.campaign.department,
-                        directive=directive.reference if directive else None)
-    day = directive.date if directive else None
-    words = kit_words().forms
     districts = province_districts(project)
-    forms = [(words.installs, installs_rows(districts)),
-             (words.staff, staff_rows(districts, [c.name for c in project.campaign.carriers]))]
-    for form, rows in forms:
+    rows_of = {"installs": lambda: installs_rows(districts),
+               "staff": lambda: staff_rows(districts, [c.name for c in project.campaign.carriers])}
+    for form_id, form in kit_words().forms.items():
+        origin = form_directive(project, form_id)
+        if origin is None:  # no letter of this kit asks for it
+            continue
+        header = form_header(project, form_id, origin)
+        # Named in the manifest: the newest of the letter it comes from and any that set what it shows.
+        cited = max((d for d in (origin, project.effective.directive_for(FORM_SETTINGS)) if d),
+                    key=lambda d: d.sort_key)
+        rows = rows_of[form_id]()
         workbook = build_form(project, form, header, rows)
         title = render(form.title, project.settings)
         ctx.out.write_bytes(f"downloads/forms/{form.file}.xlsx",
-                            xlsx_bytes(workbook, title=title, day=day, author=header.department),
-                            "form", directive=header.directive,
+                            xlsx_bytes(workbook, title=title, day=cited.date, author=header.department),
+                            "form", directive=cited.reference, origin=origin.reference,
                             form=form.file, rows=len(rows), title=title)
 
 
@@ -97,8 +126,9 @@ def build_form(project: Project, form: FormWords, header: FormHeader,
     assert sheet is not None
     sheet.title = form.sheet[:31]  # Excel's limit for sheet names
     width = len(form.columns)
-    values = dict(province=header.province, department=header.department,
-                  directive=header.directive or "", minimum=f"{STAFF_PER_DISTRICT:02d}")
+    values = dict(province=header.province, department=header.department, directive=header.directive,
+                  annex=header.annex or "", deadline=header.deadline or "",
+                  minimum=f"{STAFF_PER_DISTRICT:02d}")
     settings = project.settings
     top = [
         (render(form.owner, settings, **values), render(form.nation, settings, **values)),
@@ -108,12 +138,15 @@ def build_form(project: Project, form: FormWords, header: FormHeader,
         _cell(sheet, r, 1, left, bold=True)
         _cell(sheet, r, width // 2 + 1, right, bold=True, centre=True)
         sheet.merge_cells(start_row=r, start_column=width // 2 + 1, end_row=r, end_column=width)
-    lines = [(form.code, True, False), (form.title, True, False), (form.subtitle, False, False),
-             (form.reference, False, True), (form.deadline, True, False)]
+    # The letter's own words (code, annex, deadline) go in as values, never as wording to fill.
+    lines = [(header.code or render(form.code, settings), True, False),
+             (render(form.title, settings, **values), True, False),
+             (render(form.subtitle, settings, **values), False, False),
+             (render(form.annex if header.annex else form.reports_under, settings, **values), False, True),
+             (render(form.deadline, settings, **values) if header.deadline else "", True, False)]
     row = 4
-    for text, bold, italic in lines:
-        value = render(text, settings, **values)
-        if not value.strip() or (text == form.reference and not header.directive):
+    for value, bold, italic in lines:
+        if not value.strip():
             continue
         _cell(sheet, row, 1, value, bold=bold, italic=italic, centre=True)
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)

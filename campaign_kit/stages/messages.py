@@ -5,7 +5,7 @@ holds every message (SMS, Zalo, loudspeaker script, press text, Wi-Fi notice); o
 hold the ones tourists get (SMS, Wi-Fi notice). A language without its own `messages` gets none
 (a Vietnamese copy under an English name would help nobody).
 
-Outputs, kind `message`, each with `lang` and the `directive` the messages group follows:
+Outputs, kind `message`, each with `lang` and the `directive` it names (`message_directive`):
 - `downloads/messages/<lang>/<name>.txt` and `.docx`, plus `sms-khong-dau.*` (diacritics
   dropped, the form most carriers send) where folding changes the text;
 - `downloads/messages/wifi-notice.html`: one self-contained multilingual notice for public
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import BuildError
-from ..model import Project
+from ..model import Directive, Project, placeholders
 from ..pipeline import BuildContext
 from ..publish.labels import kit_words, render
 from ..publish.office import docx_bytes
@@ -62,13 +62,27 @@ READS_STORES = False
 """Made from materials without the store lists: the pipeline reuses its files while those are unchanged."""
 
 
+MESSAGE_SETTINGS = {SMS: frozenset({"sms_segment_budget"}), LOUDSPEAKER: frozenset({"broadcasts_per_day"}),
+                    WIFI: frozenset({"install_url", "official_site"})}
+"""What a message's file shows besides its text's placeholders (the SMS budget, the broadcasts a
+day beside the reading time, the Wi-Fi notice's links)."""
+
+
+def message_directive(project: Project, lang: str, name: str) -> Directive | None:
+    """The letter a message names: the newest that asks for it (a measure listing
+    `message:<name>`) or that set a setting it shows."""
+    raw = project.texts.get(lang, "messages")[name]
+    used = frozenset(placeholders(raw)) | MESSAGE_SETTINGS.get(name, frozenset())
+    return project.cite(used, f"message:{name}")
+
+
 def run(ctx: BuildContext) -> None:
     project = ctx.project
-    directive = project.effective.directive_for("messages")
-    reference = directive.reference if directive else None
-    day = directive.date if directive else None
     messages = collect(project)
     for message in messages:
+        directive = message_directive(project, message.lang, message.name)
+        reference = directive.reference if directive else None
+        day = directive.date if directive else None
         for name, title, text in variants(project, message):
             meta = dict(lang=message.lang, message=message.name, title=title, directive=reference,
                         **_measure(ctx, project, message, name, text))
@@ -78,6 +92,8 @@ def run(ctx: BuildContext) -> None:
                                 "message", **meta)
     wifi = [m for m in messages if m.name == WIFI]
     if wifi:
+        directive = message_directive(project, wifi[0].lang, WIFI)
+        reference = directive.reference if directive else None
         ctx.out.write_text("downloads/messages/wifi-notice.html", wifi_notice_html(project, wifi),
                            "message", message=WIFI, langs=[m.lang for m in wifi], title=wifi[0].title,
                            directive=reference)

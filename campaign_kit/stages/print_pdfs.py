@@ -22,13 +22,13 @@ from typing import Any
 from markupsafe import Markup
 
 from ..errors import BuildError
-from ..model import Format, Project
+from ..model import Directive, Format, Project
 from ..pipeline import BuildContext
 from ..printing.checks import check_glyphs, check_qr_pdf, check_text_inside, strings
 from ..printing.qr import ErrorLevel, QrPayload, draw, min_symbol_mm
 from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..printing.render import Renderer, parallel_map, preview, require_pages, shared_renderer
-from ..printing.stores import naive_store_pdfs, render_store_items
+from ..printing.stores import naive_store_pdfs, render_store_items, store_directive
 
 log = logging.getLogger("campaign_kit")
 
@@ -42,9 +42,9 @@ QR_ERROR: dict[str, ErrorLevel] = {"poster": "M", "leaflet": "M", "standee": "Q"
 
 def run(ctx: BuildContext) -> None:
     project = ctx.project
-    directive = project.effective.directive_for("print")
     items = _general_items(ctx)
     for item in items:
+        directive = general_directive(project, item.lang)
         ctx.out.link(item.rel, item.pdf_file, item.kind, keyed=True, lang=item.lang, format=item.format_name,
                      directive=directive.reference if directive else None, variant=item.variant)
         if item.variant is None:
@@ -124,9 +124,19 @@ PRINT_TEXTS = ("tagline", "poster_headline", "poster_lead", "steps", "why", "sca
 """The texts posters, leaflets, standees and screens print (only these are checked for glyphs)."""
 
 
+GENERAL_SETTINGS = frozenset({"app_name", "hotline", "official_site"})
+"""The settings the general items' and screens' templates show besides their texts' placeholders."""
+
+
 def texts(project: Project, lang: str) -> dict[str, Any]:
     """The printed texts of a language, placeholders filled (Vietnamese where one is missing)."""
     return {key: project.text(lang, key) for key in PRINT_TEXTS}
+
+
+def general_directive(project: Project, lang: str) -> Directive | None:
+    """The letter a poster, leaflet, standee or screen of `lang` names: the newest that set a
+    setting it shows."""
+    return project.cite(GENERAL_SETTINGS | project.settings_in(lang, PRINT_TEXTS))
 
 
 def type_scale(fmt: Format) -> float:
@@ -141,7 +151,7 @@ PDFX = "pdf/x-4"
 def _general_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, lang: str,
                   variant: str | None = None) -> GeneralItem:
     project = ctx.project
-    directive = project.effective.directive_for("print")
+    directive = general_directive(project, lang)
     rel = f"downloads/print/{lang}/{name}{'-pdfx4' if variant else ''}.pdf"
     qr = draw(project.go_url(), min_symbol_mm(fmt.viewing_distance_m), QR_ERROR[fmt.kind])
     context = {
@@ -192,7 +202,7 @@ def render_general(item: GeneralItem) -> str:
 
 def _store_items(ctx: BuildContext) -> None:
     project = ctx.project
-    directive = project.effective.directive_for("stores")
+    directive = store_directive(project)
     reference = directive.reference if directive else None
     sampled: set[tuple[str, str]] = set()
     for store, fmt_name, fmt, pdf_path, rel in render_store_items(

@@ -15,7 +15,7 @@ from ..printing.checks import check_glyphs, check_qr_image, check_text_inside, s
 from ..printing.qr import draw
 from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..printing.render import Renderer, parallel_map, png_bytes, raster_pages, shared_renderer
-from .print_pdfs import texts
+from .print_pdfs import general_directive, texts
 
 PX_PER_PT = 96 / 72
 
@@ -27,7 +27,6 @@ READS_STORES = False
 def run(ctx: BuildContext) -> None:
     project = ctx.project
     renderer = shared_renderer()
-    directive = project.effective.directive_for("screens")
     items = [_screen_item(ctx, renderer, name, fmt, lang.code)
              for name, fmt in sorted(project.formats.items()) if fmt.kind == "screen"
              for lang in project.languages]
@@ -35,6 +34,7 @@ def run(ctx: BuildContext) -> None:
     for _ in ctx.progress(parallel_map(render_screen, todo, ctx.options.jobs), "screens", total=len(todo)):
         pass
     for item in items:
+        directive = general_directive(project, item.lang)
         ctx.out.link(item.rel, item.target, "screen", keyed=True, lang=item.lang, format=item.format_name,
                      directive=directive.reference if directive else None)
 
@@ -66,7 +66,7 @@ def _screen_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, 
 def screen_context(ctx: BuildContext, renderer: Renderer, fmt: Format, lang: str) -> dict[str, Any]:
     project = ctx.project
     assert fmt.width_px and fmt.height_px
-    directive = project.effective.directive_for("screens")
+    directive = general_directive(project, lang)
     short = min(fmt.width_px, fmt.height_px)
     landscape = fmt.width_px > fmt.height_px
     tall = fmt.height_px >= fmt.width_px * 1.2
