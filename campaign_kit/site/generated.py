@@ -8,23 +8,23 @@ import hashlib
 import json
 import operator
 import os
+import string
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import jinja2
 
 from ..cache import cached_path, code_version, content_key, store_in_cache
-from ..model import Project, Store
-from ..output import file_sha256
+from ..model import NATIONAL, Deadline, Directive, Project, Store
 from ..text import fold, slug
+from .items import Download, Item, downloads, file_label, format_titles, group_items, selector_title
+from .letters import STORE_KINDS, Answer, answers, by_audience, letters
 from .texts import SiteTexts
 
 STORES_PER_PAGE = 250
 """At about 600 bytes a store, a support page stays near 150 KB even in a 20,000-store province."""
-GENERAL_KINDS = ("poster", "leaflet", "standee", "screen", "message", "form", "bundle")
-STORE_KINDS = ("store-banner", "store-card")
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("campaign_kit.site", "templates"),
@@ -43,46 +43,6 @@ def root_prefix(lang_prefix: str, docs_rel: str) -> str:
     parts = PurePosixPath(docs_rel).with_suffix("").parts
     depth = len(parts) - (1 if parts[-1] == "index" else 0)
     return "../" * (depth + (1 if lang_prefix else 0))
-
-
-@dataclass(frozen=True)
-class Download:
-    path: str
-    kind: str
-    lang: str | None
-    format: str | None
-    size: int
-    sha256: str
-    preview: str | None
-    title: str | None = None
-    """What it is, for people ("Áp phích A4", a bundle's title); None: its file name says it."""
-
-
-def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
-              digest: Callable[[str], tuple[str, int]] | None = None,
-              titles: Mapping[str, str] | None = None) -> list[Download]:
-    """General materials (not per-store) with size and checksum (`digest`: the output's, which
-    knows most of them; otherwise read from the files on disk). `titles`: format name -> title
-    (formats.yml)."""
-    previews = {m["preview_of"]: rel for rel, m in meta.items()
-                if m.get("kind") == "preview" and m.get("preview_of")}
-    general = [(rel, m) for rel, m in meta.items() if m.get("kind") in GENERAL_KINDS and not m.get("store_id")]
-    result = []
-    for rel, m in sorted(general, key=lambda kv: (GENERAL_KINDS.index(kv[1]["kind"]), kv[0])):
-        if not (root / rel).is_file():
-            continue
-        sha256, size = digest(rel) if digest else file_sha256(root / rel)
-        fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
-        # A screen image is its own preview.
-        preview = previews.get(rel) or (rel if m["kind"] == "screen" and rel.endswith(".png") else None)
-        title = m.get("title") or (titles or {}).get(str(m.get("format")))
-        result.append(Download(rel, m["kind"], m.get("lang"), fmt, size, sha256, preview, title))
-    return result
-
-
-def format_titles(project: Project) -> dict[str, str]:
-    """Format name -> its title in formats.yml, for the downloads list."""
-    return {name: fmt.title for name, fmt in project.formats.items() if fmt.title}
 
 
 def store_files(meta: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
@@ -206,15 +166,113 @@ def directory(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> Direct
     return Directory(groups, several, files, shown)
 
 
+GENERATED = ("support", "directives", "measures", "downloads", "embed", "changes")
+"""The site pages made here and by the site stage (`page:<name>` of a measure may name them)."""
+OTHER = "other"
+"""The Downloads page's last group: files no measure names (so that nothing disappears)."""
+
+
+def generated_titles(project: Project, lang: str) -> dict[str, tuple[str, str]]:
+    """The generated pages' titles in `lang`: name -> (title, the language it is in)."""
+    t = SiteTexts(project, lang)
+    keys = {"support": "support_title", "directives": "directives_title", "measures": "measures_title",
+            "downloads": "downloads_title", "embed": "embed_title", "changes": "changes_title"}
+    return {name: (t(key), t.lang_of(key)) for name, key in keys.items()}
+
+
+def site_pages(names: Iterable[str], out_root: Path) -> set[str]:
+    """The pages of this build's site: the hand-written `names` and the generated ones (the change
+    report only once there is one)."""
+    pages = set(names) | set(GENERATED)
+    return pages if (out_root / "changes.json").is_file() else pages - {"changes"}
+
+
+def page_href(name: str) -> str:
+    """A page of the same language, from a top-level page (`measures/`, `downloads/`)."""
+    return "../" if name == "index" else f"../{name}/"
+
+
+@dataclass(frozen=True)
+class ShownMeasure:
+    """A measure as the "From letters to files" page shows it."""
+
+    answer: Answer
+    items: list[Item]
+    pages: list[tuple[str, str, str | None]]
+    """(href, title, the title's language) of the site pages that answer it."""
+    missing: list[tuple[str, str | None]]
+    """What it asks for that this build does not have: (title, its language)."""
+
+
+@dataclass(frozen=True)
+class ShownLetter:
+    directive: Directive
+    deadlines: list[tuple[Deadline, list[Item]]]
+    """Each deadline with the report form it is printed on, when the kit makes it."""
+    measures: list[ShownMeasure]
+
+
+def measures_page(project: Project, lang: str, found: list[Answer], files: list[Download],
+                  page_titles: Mapping[str, tuple[str, str]]) -> list[tuple[str, list[ShownLetter]]]:
+    """The letters in force, grouped national / the province's, each with its deadlines and its
+    measures and what answers them."""
+    t = SiteTexts(project, lang)
+    position = {d.path: i for i, d in enumerate(files)}  # the downloads' order: formats.yml's
+    forms: dict[str, list[Download]] = {}
+    for d in files:
+        if d.kind == "form":
+            forms.setdefault(d.item.removeprefix("form:"), []).append(d)
+    per_letter: dict[str, list[Answer]] = {}
+    for answer in found:
+        per_letter.setdefault(answer.directive.file, []).append(answer)
+
+    def shown(answer: Answer) -> ShownMeasure:
+        present = [files[i] for i in sorted(position[rel] for rel in answer.files if rel in position)]
+        pages = [(page_href(name), *page_titles.get(name, (name, None))) for name in answer.pages]
+        unmet = answer.unmet if present or pages else answer.measure.outputs  # nothing to show: all
+        missing = [selector_title(project, lang, s, page_titles) for s in unmet]
+        return ShownMeasure(answer, group_items(present, project, lang), pages, missing)
+
+    national: list[ShownLetter] = []
+    own: list[ShownLetter] = []
+    for directive in letters(project):
+        deadlines = [(d, group_items(forms.get(d.form, []), project, lang) if d.form else [])
+                     for d in directive.deadlines]
+        letter = ShownLetter(directive, deadlines, [shown(a) for a in per_letter.get(directive.file, [])])
+        (national if directive.scope == NATIONAL else own).append(letter)
+    province = project.campaign.campaign.province
+    groups = [(str(t("measures_national")), national),
+              (string.Template(t("measures_province")).safe_substitute(province=province), own)]
+    return [(title, group) for title, group in groups if group]
+
+
+def download_groups(files: list[Download],
+                    found: list[Answer]) -> list[tuple[str, list[Download], list[str]]]:
+    """The Downloads page's groups: (audience, its files in the list's order, its pages), in the
+    order of `AUDIENCES`, then the files no measure names (`OTHER`)."""
+    named: set[str] = set()
+    groups = []
+    for audience, (paths, pages) in by_audience(found).items():
+        wanted = set(paths)
+        named |= wanted
+        groups.append((str(audience), [d for d in files if d.path in wanted], pages))
+    groups.append((OTHER, [d for d in files if d.path not in named], []))
+    # No file at all: the page says so, and lists no group of guide pages alone.
+    return [(a, group, pages) for a, group, pages in groups if group or pages] if files else []
+
+
 def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping[str, Mapping[str, Any]],
                     out_root: Path, digest: Callable[[str], tuple[str, int]] | None = None,
                     cache: Path | None = None, stores: Directory | None = None,
-                    items: list[Download] | None = None) -> Generated:
-    """The generated pages of one language (`cache`: keep rendered store lists there; `stores`
-    and `items`: the directory and the downloads, if already worked out for another language)."""
+                    items: list[Download] | None = None, found: list[Answer] | None = None,
+                    page_titles: Mapping[str, tuple[str, str]] | None = None) -> Generated:
+    """The generated pages of one language (`cache`: keep rendered store lists there; `stores`,
+    `items` and `found`: the directory, the downloads and the measures' answers, if already
+    worked out for another language; `page_titles`: the hand-written pages' titles in `lang`,
+    name -> (title, its language))."""
     t = SiteTexts(project, lang)
     pages: dict[str, str] = {}
-    slots: dict[str, dict[str, str]] = {}
+    slots: dict[str, dict[str, Fill]] = {}
     pages["directives.md"] = render("directives.md.j2", t=t, project=project, lang=lang)
     stores = stores or directory(project, meta)
     groups, several, files = stores.groups, stores.several, stores.files
@@ -239,16 +297,30 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
             key = content_key(shared, root, stores.shown[page.docs_rel])
             slots[page.docs_rel] = {SLOT: _cached(cache, key, lambda: render(
                     "store_list.html.j2", t=t, project=project, page=page, files=files, root=root))}
-    items = downloads(meta, out_root, digest, format_titles(project)) if items is None else items
+    if items is None:
+        items = downloads(meta, out_root, digest, format_titles(project), project.default_lang)
+    titles = generated_titles(project, lang) | dict(page_titles or {})
+    if found is None:
+        found = answers(project, meta, site_pages(page_titles, out_root) if page_titles is not None else None)
+    languages = {language.code: language.name for language in project.languages}
+    by_audience_groups = download_groups(items, found)
+    # Paths only (no sizes or hashes): the page goes through mkdocs and is searchable.
+    pages["measures.md"] = render("measures.md.j2", t=t, project=project,
+                                  groups=measures_page(project, lang, found, items, titles),
+                                  linked={audience for audience, _, _ in by_audience_groups},
+                                  root=root_prefix(lang_prefix, "measures.md"), label=file_label)
     root = root_prefix(lang_prefix, "downloads.md")
-    groups_by_kind = [(kind, found) for kind in GENERAL_KINDS if (found := [d for d in items if d.kind == kind])]
-    pages["downloads.md"] = render("downloads.md.j2", t=t, groups=groups_by_kind, slot=slot)
+    pages["downloads.md"] = render("downloads.md.j2", t=t, slot=slot, groups=[
+        (audience, bool(group), [(page_href(name), *titles.get(name, (name, None))) for name in names])
+        for audience, group, names in by_audience_groups])
     # Kept like the store lists: a national build lists 1,000 bundles in every language.
+    context = repr((languages, [(c.id, c.name) for c in project.campaign.carriers]))
     slots["downloads.md"] = {
-        slot(kind): _cached(cache, content_key(shared, "downloads", project.default_lang, root, repr(found)),
-                            lambda: render("download_list.html.j2", t=t, items=found, size=human_size,
-                                           root=root, default_lang=project.default_lang))
-        for kind, found in groups_by_kind}
+        slot(audience): _cached(cache, content_key(shared, "downloads", project.default_lang, root, context,
+                                                   audience, repr(group)),
+                                lambda: render("download_list.html.j2", t=t, size=human_size, root=root,
+                                               items=group_items(group, project, lang), label=file_label))
+        for audience, group, _ in by_audience_groups if group}
     changes = out_root / "changes.json"
     if changes.is_file():
         data = json.loads(changes.read_text(encoding="utf-8"))

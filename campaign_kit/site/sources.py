@@ -25,6 +25,19 @@ class PageSource:
     translated: bool
 
 
+_TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.M)
+_HEADING = re.compile(r"^#\s+(.+?)\s*(\{[^}]*\})?\s*$", re.M)
+
+
+def page_title(page: PageSource) -> str:
+    """The title a page gives itself: its front matter's `title`, else its first heading."""
+    match = _FRONT.match(page.markdown)
+    if match and (title := _TITLE.search(match.group(1))):
+        return title.group(1).strip("\"'")
+    heading = _HEADING.search(page.markdown[match.end() if match else 0:])
+    return heading.group(1) if heading else page.name
+
+
 def store_links(project: Project) -> dict[str, str]:
     """Play and App Store listings, from the settings in force (never literals)."""
     s = project.settings

@@ -7,25 +7,30 @@ materials and from the earlier stages' outputs. See the README (Decisions) for w
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
 import shutil
 from pathlib import Path
 
+import PIL
 from markupsafe import Markup
 
 from ..cache import cached_path, code_version, content_key, link_content, store_in_cache
 from ..errors import BuildError
-from ..model import Language
+from ..model import Language, Project
 from ..pipeline import BuildContext
 from ..site import fonts
 from ..site.build import DOCS, GENERATED_CSS, Built, build_language, site_fonts
 from ..site.config import LangBuild
-from ..site.generated import (Directory, Download, Fill, built_page, directory, downloads, fill_slots,
-                              format_titles, generated_pages, render)
-from ..site.sources import load_page, page_names, store_links
+from ..site.generated import (Directory, Fill, built_page, directory, fill_slots, generated_pages,
+                              generated_titles, render, site_pages)
+from ..site.items import Download, downloads, format_titles, group_items
+from ..site.letters import Answer, answers
+from ..site.sources import PageSource, load_page, page_names, page_title, store_links
 from ..site.texts import SiteTexts
+from ..site.thumbs import Thumb, cached_thumb, thumb_path
 
 log = logging.getLogger("campaign_kit")
 
@@ -35,15 +40,23 @@ def run(ctx: BuildContext) -> None:
     epoch = _source_epoch(ctx)
     work_root = ctx.cache / "site-work"
     stores = directory(ctx.project, ctx.out.meta)
-    items = downloads(ctx.out.meta, ctx.out.root, ctx.out.digest, format_titles(ctx.project))
+    files = downloads(ctx.out.meta, ctx.out.root, ctx.out.digest, format_titles(ctx.project),
+                      ctx.project.default_lang)
+    # Thumbnails of the previews some language's Downloads page shows (an item shows one).
+    shown = {item.preview for lang in ctx.project.languages
+             for item in group_items(files, ctx.project, lang.code)}
+    items = _with_thumbs(ctx, files, shown)
+    # Which files answer each measure: the same in every language (the pages are the default
+    # language's, which every language has, translated or not).
+    found = answers(ctx.project, ctx.out.meta, site_pages(names, ctx.out.root))
     for lang in ctx.project.languages:
-        _build_language(ctx, lang, names, epoch, work_root, stores, items)
+        _build_language(ctx, lang, names, epoch, work_root, stores, items, found)
     shutil.rmtree(work_root, ignore_errors=True)
     _write_go_pages(ctx)
 
 
 def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: int, work_root: Path,
-                    stores: Directory, items: list[Download]) -> None:
+                    stores: Directory, items: list[Download], found: list[Answer]) -> None:
     """Sources and generated pages -> mkdocs (or its kept build) -> store lists and other slots,
     fonts, embed card -> the output."""
     project = ctx.project
@@ -52,9 +65,9 @@ def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: 
     t = SiteTexts(project, lang.code)
     sources = [load_page(DOCS, project, lang.code, n, t("fallback_notice")) for n in names]
     generated = generated_pages(project, lang.code, prefix, ctx.out.meta, ctx.out.root, ctx.out.digest,
-                                ctx.cache, stores, items)
-    nav = [f"{n}.md" for n in names] + [p for p in ("support/index.md", "directives.md", "downloads.md",
-                                                     "changes.md") if p in generated.pages]
+                                ctx.cache, stores, items, found, _titles(project, lang.code, sources))
+    nav = [f"{n}.md" for n in names] + [p for p in ("support/index.md", "directives.md", "measures.md",
+                                                     "downloads.md", "changes.md") if p in generated.pages]
     built = build_language(build, project, t("site_name"), nav, epoch, ctx.cache,
                            {f"{s.name}.md": s.markdown for s in sources} | generated.pages, ctx.sources)
     for message in built.warnings:
@@ -75,6 +88,40 @@ def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: 
     _report_coverage(ctx, lang.code, [s.name for s in sources if not s.translated], t.missing(), len(names))
 
 
+def _titles(project: Project, lang: str, sources: list[PageSource]) -> dict[str, tuple[str, str]]:
+    """Every page's title in `lang` and the language it is in (a fallback page's is Vietnamese)."""
+    own = {s.name: (page_title(s), lang if s.translated else project.default_lang) for s in sources}
+    return generated_titles(project, lang) | own
+
+
+def _with_thumbs(ctx: BuildContext, items: list[Download], shown: set[str | None]) -> list[Download]:
+    """Each download whose preview is `shown` with a small thumbnail of it (`downloads/thumbs/`)."""
+    made: dict[str, Thumb | None] = {}  # a preview shared by several files is done once
+    result = []
+    for item in items:
+        if item.preview is None or item.preview not in shown:
+            result.append(item)
+            continue
+        if item.preview not in made:
+            made[item.preview] = _thumb(ctx, item.preview)
+        result.append(dataclasses.replace(item, thumb=made[item.preview]))
+    return result
+
+
+def _thumb(ctx: BuildContext, preview: str) -> Thumb | None:
+    """Made once per preview content and kept in the cache; None for a preview that is no image
+    (the page then shows the preview itself, as before)."""
+    try:
+        source, width, height = cached_thumb(ctx.cache, ctx.out.digest(preview)[0],
+                                             lambda: (ctx.out.root / preview).read_bytes())
+    except (OSError, PIL.UnidentifiedImageError) as exc:
+        ctx.warn(f"site: no thumbnail of {preview}: {exc}")
+        return None
+    rel = thumb_path(preview)
+    _link(ctx, rel, source, None, None)
+    return Thumb(rel, width, height)
+
+
 def _link_filled(ctx: BuildContext, built: Built, rel: str, prefix: str, lang: str,
                  fills: dict[str, Fill]) -> None:
     """A built page with its slots filled in, kept in the cache under a key of the kept build and
@@ -87,7 +134,8 @@ def _link_filled(ctx: BuildContext, built: Built, rel: str, prefix: str, lang: s
     _link(ctx, prefix + rel, page, lang, None)
 
 
-def _link(ctx: BuildContext, rel: str, source: Path | str, lang: str, known: tuple[str, int] | None) -> None:
+def _link(ctx: BuildContext, rel: str, source: Path | str, lang: str | None,
+          known: tuple[str, int] | None) -> None:
     owner = ctx.out.meta.get(rel)
     if owner and owner.get("stage") != "site":
         raise BuildError(f"site: {rel} is already written by stage {owner.get('stage')}")

@@ -1,0 +1,202 @@
+"""The general downloads, as files and as items for people: one item is one thing to use (the A4
+poster, the SMS text, the staff form) in every language and file type it comes in, titled in the
+page's language (`download_titles` in `materials/text/<lang>.site.yml`, falling back to the
+default language, then to formats.yml or the manifest's title)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable, Mapping
+
+from ..model import Project
+from ..output import file_sha256
+from ..publish.labels import kit_words
+from ..text import fold
+from .letters import GENERAL_KINDS
+from .texts import SiteTexts
+from .thumbs import Thumb
+
+PRINT_AND_SCREEN = ("poster", "leaflet", "standee", "screen", "store-banner", "store-card")
+
+
+@dataclass(frozen=True)
+class Download:
+    path: str
+    kind: str
+    lang: str | None
+    format: str | None
+    size: int
+    sha256: str
+    preview: str | None
+    title: str | None = None
+    """What it is, for people ("Áp phích A4", a bundle's title); None: its file name says it."""
+    item: str = ""
+    """The item it belongs to, the same for every language and file type of it ("poster-a4",
+    "message:sms", "form:staff", "bundle:lang", "bundle:cua-hang-vnpt")."""
+    title_key: str = ""
+    """Its key in `download_titles` ("poster-a4", "message:sms", "form:staff", "bundle:carrier")."""
+    name: str = ""
+    """Which one of its item it is, when not its language: a bundle's carrier (id) or district."""
+    title_lang: str | None = None
+    """The language `title` is in (a message's title is in the message's language)."""
+    variant: str | None = None
+    """A second file of the same item and language ("pdf/x-4")."""
+    thumb: Thumb | None = None
+
+
+def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
+              digest: Callable[[str], tuple[str, int]] | None = None,
+              titles: Mapping[str, str] | None = None, default_lang: str = "vi") -> list[Download]:
+    """General materials (not per-store) with size and checksum (`digest`: the output's, which
+    knows most of them; otherwise read from the files on disk). `titles`: format name -> title
+    (formats.yml, in its order: the order items are listed in)."""
+    titles = titles or {}
+    previews = {m["preview_of"]: rel for rel, m in meta.items()
+                if m.get("kind") == "preview" and m.get("preview_of")}
+    # A carrier's bundle shows the sample banner of that carrier (the print stage makes one).
+    banners = {str(meta[of].get("carrier")): rel for of, rel in previews.items()
+               if meta.get(of, {}).get("kind") == "store-banner"}
+    general = [(rel, m) for rel, m in meta.items()
+               if m.get("kind") in GENERAL_KINDS and not m.get("store_id")]
+    order = {name: i for i, name in enumerate(titles)}
+
+    def sort_key(kv: tuple[str, Mapping[str, Any]]) -> tuple[int, int, str]:
+        return (GENERAL_KINDS.index(kv[1]["kind"]), order.get(str(kv[1].get("format")), len(order)), kv[0])
+    result = []
+    for rel, m in sorted(general, key=sort_key):
+        if not (root / rel).is_file():
+            continue
+        sha256, size = digest(rel) if digest else file_sha256(root / rel)
+        fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
+        # A screen image is its own preview.
+        preview = previews.get(rel) or (rel if m["kind"] == "screen" and rel.endswith(".png") else None)
+        if m["kind"] == "bundle" and m.get("audience") == "carrier":
+            preview = banners.get(str(m.get("carrier")))
+        item, title_key, name = describe(rel, m)
+        title = m.get("title") or titles.get(str(m.get("format")))
+        title_lang = m.get("lang") if m["kind"] == "message" and m.get("title") else default_lang
+        result.append(Download(rel, m["kind"], m.get("lang"), fmt, size, sha256, preview, title, item,
+                               title_key, name, title_lang if title else None, m.get("variant")))
+    return result
+
+
+def format_titles(project: Project) -> dict[str, str]:
+    """Format name -> its title in formats.yml, for the downloads list."""
+    return {name: fmt.title for name, fmt in project.formats.items() if fmt.title}
+
+
+def describe(rel: str, m: Mapping[str, Any]) -> tuple[str, str, str]:
+    """A general file -> (its item, its title key, what fills `$name` in the title)."""
+    kind = str(m.get("kind"))
+    stem = PurePosixPath(rel).stem
+    if kind in PRINT_AND_SCREEN:
+        fmt = str(m.get("format") or stem)
+        return fmt, fmt, ""
+    if kind == "message":  # the file's stem: `sms-khong-dau` and `wifi-notice` are items of their own
+        return f"message:{stem}", f"message:{stem}", ""
+    if kind == "form":
+        ids = {words.file: form_id for form_id, words in kit_words().forms.items()}
+        key = f"form:{ids.get(str(m.get('form') or stem), stem)}"
+        return key, key, ""
+    if kind == "bundle":  # one item of all carriers' bundles, one of all districts', ...
+        audience = str(m.get("audience") or stem)
+        return f"bundle:{audience}", f"bundle:{audience}", str(m.get("carrier") or m.get("district") or "")
+    return rel, kind, ""
+
+
+TYPE_ORDER = ("pdf", "png", "jpg", "txt", "docx", "xlsx", "html", "zip")
+"""Of one item and language: the print file first, the plain text before the Word file."""
+
+
+def file_label(d: Download) -> str:
+    """The file's type for people: "PDF", "PDF/X-4", "DOCX"."""
+    return d.variant.upper() if d.variant else PurePosixPath(d.path).suffix[1:].upper()
+
+
+def _type_rank(d: Download) -> tuple[int, str]:
+    suffix = PurePosixPath(d.path).suffix[1:].lower()
+    return (TYPE_ORDER.index(suffix) if suffix in TYPE_ORDER else len(TYPE_ORDER), d.variant or "")
+
+
+@dataclass(frozen=True)
+class Part:
+    """The files of one item for one language (or one carrier, one district)."""
+
+    who: str | None
+    """The language's own name, the carrier's or the district's; None: the item has one file."""
+    who_lang: str | None
+    """The language `who` is written in."""
+    files: tuple[Download, ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    kind: str
+    title: str
+    title_lang: str | None
+    """The language of `title` (None: a file name, in no language)."""
+    files: tuple[Download, ...]
+    """In language order (the default language first), then by file type."""
+    parts: tuple[Part, ...]
+    """`files` by language (carrier, district), in that order."""
+    thumb: Thumb | None
+    """Of the page's language when it has one, else of the default language's."""
+    preview: str | None
+    """The full preview the thumbnail stands for (or shows, without a thumbnail)."""
+
+
+def group_items(found: Iterable[Download], project: Project, lang: str) -> list[Item]:
+    """Files grouped into items, in the order their first file comes (kind, formats.yml)."""
+    langs = {language.code: i for i, language in enumerate(project.languages)}
+    names = {language.code: language.name for language in project.languages}
+    carriers = {c.id: c.name for c in project.campaign.carriers}
+    t = SiteTexts(project, lang)
+    grouped: dict[str, list[Download]] = {}
+    for d in found:
+        grouped.setdefault(d.item or d.path, []).append(d)
+    result = []
+    for key, files in grouped.items():
+        files.sort(key=lambda d: (langs.get(d.lang or "", -1), fold(d.name).lower(), _type_rank(d), d.path))
+        first = files[0]
+        title, title_lang = t.entry("download_titles", first.title_key) or _untitled(first)
+        parts: dict[tuple[str | None, str | None], list[Download]] = {}
+        for d in files:
+            who = (names.get(d.lang, d.lang), d.lang) if d.lang else (
+                (carriers.get(d.name, d.name), project.default_lang) if d.name else (None, None))
+            parts.setdefault(who, []).append(d)
+        # The picture of the page's language, else of the default language's, else any.
+        shown = [d for d in files if d.lang == lang] + [d for d in files if d.lang == project.default_lang]
+        pictured = next((d for d in shown + files if d.preview), None)
+        result.append(Item(key, first.kind, title, title_lang, tuple(files),
+                           tuple(Part(who, who_lang, tuple(ds)) for (who, who_lang), ds in parts.items()),
+                           pictured.thumb if pictured else None, pictured.preview if pictured else None))
+    return result
+
+
+def _untitled(d: Download) -> tuple[str, str | None]:
+    """A title for a file `download_titles` does not name: the manifest's or formats.yml's, else
+    its format's name (a print or screen format), else its file name (in no language)."""
+    if d.title:
+        return d.title, d.title_lang
+    if d.kind in PRINT_AND_SCREEN and d.format:
+        return d.format, None
+    return d.path.removeprefix("downloads/"), None
+
+
+def selector_title(project: Project, lang: str, selector: str,
+                   page_titles: Mapping[str, tuple[str, str]]) -> tuple[str, str | None]:
+    """What a measure's selector names, for people ("Biểu mẫu báo cáo", "Câu hỏi thường gặp"):
+    said when the kit has nothing for it."""
+    kind, _, name = selector.partition(":")
+    if kind == "page":
+        return page_titles.get(name, (name, None))
+    if name:
+        key = name if kind in PRINT_AND_SCREEN else f"{kind}:{name}"
+        fmt = project.formats.get(name)
+        found = SiteTexts(project, lang).entry("download_titles", key) or (
+            (fmt.title, project.default_lang) if fmt is not None and fmt.title else None)
+        if found:
+            return found
+    return SiteTexts(project, lang).entry("download_kinds", kind) or (selector, None)
