@@ -66,6 +66,7 @@ def _convert(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: int)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, path + (i,), lines, offset) for i, item in enumerate(node.value)]
+    assert isinstance(node, yaml.ScalarNode)
     return _scalar(node)
 
 

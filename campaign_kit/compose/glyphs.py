@@ -15,7 +15,7 @@ from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
 
-class _PdfPen(BasePen):
+class _PdfPen(BasePen):  # type: ignore[misc]  # fontTools ships no type hints
     """Records a glyph outline as PDF path operators, in font units."""
 
     def __init__(self, glyph_set: object):
@@ -58,7 +58,8 @@ class OutlineFont:
 
     @functools.cached_property
     def _cmap(self) -> dict[int, str]:
-        return self._font.getBestCmap()
+        cmap: dict[int, str] = self._font.getBestCmap()
+        return cmap
 
     @functools.cached_property
     def _advances(self) -> dict[str, int]:

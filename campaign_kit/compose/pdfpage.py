@@ -39,7 +39,8 @@ class Background:
 
         reader = PdfReader(io.BytesIO(pdf))
         page = reader.pages[page_number]
-        boxes = [tuple(float(v) for v in box) for box in (page.mediabox, page.trimbox, page.bleedbox)]
+        boxes: list[Box] = [(float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+                            for box in (page.mediabox, page.trimbox, page.bleedbox)]
         content = page.get_contents()
         data = content.get_data() if content is not None else b""
         resources = page.get("/Resources", DictionaryObject())
@@ -52,7 +53,8 @@ class Background:
         })
         serialized = [_stream(form, zlib.compress(data, 6), numbers)]
         serialized += [_serialize(obj, numbers) for obj in order]
-        return cls(*boxes, objects=tuple(serialized), digest=hashlib.sha256(pdf).hexdigest())  # type: ignore[arg-type]
+        media, trim, bleed = boxes
+        return cls(media, trim, bleed, objects=tuple(serialized), digest=hashlib.sha256(pdf).hexdigest())
 
     def compose(self, overlay: str, title: str = "") -> bytes:
         """A one-page PDF: the background, then `overlay` (PDF operators, in points)."""
@@ -114,6 +116,7 @@ def _collect(obj: PdfObject, numbers: dict[int, int], order: list[PdfObject], ne
         numbers[obj.idnum] = next_number
         next_number += 1
         target = obj.get_object()
+        assert target is not None, f"object {obj.idnum} is missing"
         order.append(target)
         return _collect(target, numbers, order, next_number)
     if isinstance(obj, DictionaryObject):

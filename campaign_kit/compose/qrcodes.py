@@ -65,7 +65,7 @@ def _symbol_ops(url: str, error: str) -> tuple[int, str]:
     The same for every size the code is printed at (a store's banner and card)."""
     matrix = qr_matrix(url, error)
     count = len(matrix) + 2 * QUIET_ZONE
-    ops = []
+    ops: list[str] = []
     for row_index, row in enumerate(matrix):
         y = count - QUIET_ZONE - row_index - 1
         ops.extend(f"{run.start() + QUIET_ZONE} {y} {run.end() - run.start()} 1 re"
@@ -122,4 +122,4 @@ def decode_region(pdf: bytes, box: tuple[float, float, float, float], px_per_mod
         image = page.render(scale=scale, crop=crop, grayscale=True).to_pil()
     finally:
         document.close()
-    return [result.text for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return [result.text for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))]

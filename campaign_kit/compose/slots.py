@@ -114,13 +114,13 @@ def layout_from_document(document: Any, pdf: bytes, resolve_font: FontResolver) 
     page_height = page.height  # CSS px, trim box
     slots: dict[str, Slot] = {}
     for box in _boxes(page._page_box):
-        element = getattr(box, "element", None)
+        element: Any = getattr(box, "element", None)
         name = element.get("data-slot") if element is not None else None
         if not name or name in slots:
             continue
         style = box.style
         file, number = resolve_font(tuple(style["font_family"]), int(style["font_weight"]))
-        colour = style["color"].to("srgb").coordinates
+        red, green, blue = (float(c) for c in style["color"].to("srgb").coordinates)
         slots[name] = Slot(
             name=name, x=box.content_box_x() * PX_TO_PT,
             y=(page_height - box.content_box_y() - box.height) * PX_TO_PT,
@@ -128,7 +128,7 @@ def layout_from_document(document: Any, pdf: bytes, resolve_font: FontResolver) 
             font_file=file, font_number=number, css_size=style["font_size"] * PX_TO_PT,
             line_height=_line_height(style),
             max_lines=int(element.get("data-max-lines", "1")),
-            colour=tuple(float(c) for c in colour), align=str(style["text_align_all"]))
+            colour=(red, green, blue), align=str(style["text_align_all"]))
     if "qr" not in slots:
         raise ValueError("a store template needs an element with data-slot=\"qr\"")
     return StoreLayout(Background.from_pdf(pdf), slots)
@@ -148,5 +148,5 @@ def _line_height(style: Any) -> float:
     if isinstance(value, (int, float)):
         return float(value)  # a plain number: a multiple of the font size
     if getattr(value, "unit", None) == "px":
-        return float(value.value) / style["font_size"]
+        return float(value.value) / float(style["font_size"])
     return 1.2  # "normal"

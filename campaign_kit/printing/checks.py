@@ -61,7 +61,7 @@ def strings(value: object) -> Iterable[str]:
         for v in value:
             yield from strings(v)
     elif hasattr(value, "__dataclass_fields__"):
-        for name in value.__dataclass_fields__:  # type: ignore[attr-defined]
+        for name in value.__dataclass_fields__:
             yield from strings(getattr(value, name))
 
 
