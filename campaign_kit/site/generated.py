@@ -34,6 +34,13 @@ _env = jinja2.Environment(
 _env.filters["fold"] = lambda s: fold(str(s)).lower()
 
 
+def directive_scope(t: SiteTexts, directive: Directive) -> str:
+    """Whom a letter governs, in the page's language: national, or its province's."""
+    if directive.scope == NATIONAL:
+        return str(t("measures_national"))
+    return string.Template(t("measures_province")).safe_substitute(province=directive.scope)
+
+
 def render(template: str, **values: Any) -> str:
     return _env.get_template(template).render(**values)
 
@@ -273,7 +280,8 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
     t = SiteTexts(project, lang)
     pages: dict[str, str] = {}
     slots: dict[str, dict[str, Fill]] = {}
-    pages["directives.md"] = render("directives.md.j2", t=t, project=project, lang=lang)
+    pages["directives.md"] = render("directives.md.j2", t=t, project=project, lang=lang,
+                                    scope=lambda d: directive_scope(t, d))
     stores = stores or directory(project, meta)
     groups, several, files = stores.groups, stores.several, stores.files
     shared = content_key(code_version(), lang, repr(project.texts), repr(project.settings),
