@@ -135,6 +135,16 @@ def answers(project: Project, meta: Mapping[str, Mapping[str, Any]],
     return result
 
 
+def measures_answered(project: Project, files: Iterable[str],
+                      meta: Mapping[str, Mapping[str, Any]]) -> list[tuple[Directive, int, Measure]]:
+    """The measures (letter, number in the letter, measure) that some of `files` answer, in
+    `letters` order: what a bundle's README says its files are for."""
+    paths = list(files)
+    return [(directive, number, measure) for directive in letters(project)
+            for number, measure in enumerate(directive.measures, start=1)
+            if any(_matches(selector, rel, meta.get(rel, {})) for selector in measure.outputs for rel in paths)]
+
+
 def by_audience(found: Iterable[Answer]) -> dict[Audience, tuple[list[str], list[str]]]:
     """Audience (in `AUDIENCES` order, only those a measure names) -> the files and the pages
     its measures name, each once."""

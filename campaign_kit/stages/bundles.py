@@ -25,6 +25,7 @@ from typing import Any, Mapping
 from ..cache import cached_file, code_version, content_key
 from ..model import Format, Project, Store
 from ..pipeline import BuildContext
+from ..site.letters import letters, measures_answered
 from ..publish.labels import kit_words, render
 from ..publish.render import render_template
 from ..publish.zips import write_zip
@@ -184,7 +185,8 @@ def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
 def readme_inputs_of(project: Project) -> tuple[Any, ...]:
     """Everything `readme` reads from the project besides the bundle's stores: part of the key."""
     return (project.settings, project.campaign.campaign.department, project.campaign.sample_stores,
-            sorted(project.formats.items()), project.campaign.carriers)
+            sorted(project.formats.items()), project.campaign.carriers,
+            [(d.reference, d.measures) for d in letters(project) if d.measures])  # what the README cites
 
 
 def readme(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
@@ -204,10 +206,16 @@ def readme(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any
             folder = PurePosixPath(names[rel]).parent
             store_rows[store.store_id] = (store, str(folder / f"{store.slug}-*"))
     formats = [_format_line(project.formats.get(name), name, n) for name, n in sorted(counts.items())]
+    asked = [{"reference": d.reference, "number": number, "text": m.text}
+             for d, number, m in measures_answered(project, bundle.files, meta)]
+    # Said plainly in every bundle: what the letters ask that the kit does not make yet.
+    not_yet = [{"reference": d.reference, "number": number, "text": m.not_yet or m.text}
+               for d in letters(project) for number, m in enumerate(d.measures, start=1)
+               if m.not_yet or not m.outputs]
     text = render_template(
         "bundle_readme.txt.j2", title=bundle.title, printed=any(f["size"] for f in formats),
         department=project.campaign.campaign.department,
-        directives=sorted(directives), app_name=settings.app_name,
+        directives=sorted(directives), asked=asked, not_yet=not_yet, app_name=settings.app_name,
         official_site=settings.official_site, hotline=settings.hotline,
         sample_stores=project.campaign.sample_stores,
         formats=formats,
