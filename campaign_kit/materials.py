@@ -8,6 +8,7 @@ per kit: kits/<kit>/kit.yml and kits/<kit>/stores/*.csv|*.xlsx.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import string
 from pathlib import Path
@@ -16,8 +17,8 @@ from typing import Annotated, Any, Iterable, Mapping, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ContentError, Problem
-from .model import (NATIONAL, Campaign, Deadline, Directive, DirectiveFront, Effective, Format, KitFile,
-                    Measure, Project, Province, Settings, Texts, url_problem)
+from .model import (CONTROL_CHARS, NATIONAL, Campaign, Deadline, Directive, DirectiveFront, Effective, Format,
+                    KitFile, Measure, Project, Province, Settings, Texts, char_problem, shown, url_problem)
 from .publish.labels import kit_words
 from .site.texts import SITE_KEYS
 from .stores import load_store_lists
@@ -25,8 +26,12 @@ from .text import nfc
 from .yamlsrc import Located, YamlSyntaxError, parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
-_URL = re.compile(r"https?://[^\s<>\"')\]]+")
 _FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*(\n|\Z)", re.S)
+
+MAX_TEXT_CHARS = 5_000
+"""The longest text value (`materials/text/*.yml`): the longest bundled one, the loudspeaker
+script, has under 1,000; with settings of at most `MAX_SETTING_CHARS` filled in, a text stays
+small (README, Input rules)."""
 
 
 class _Collector:
@@ -45,12 +50,28 @@ class _Collector:
     def add(self, path: Path, line: int | None, field: str, message: str) -> None:
         self.problems.append(Problem(self.name(path), line, field, message))
 
+    def read(self, path: Path) -> str | None:
+        """A file's text; a file that is not UTF-8 is a problem, not a traceback."""
+        try:
+            return path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = exc.object[:exc.start].count(b"\n") + 1
+            self.add(path, line, "", f"not UTF-8 (byte 0x{exc.object[exc.start]:02x}): save the file as UTF-8")
+            return None
+
     def yaml(self, path: Path, text: str | None = None, first_line: int = 1) -> Located | None:
         if text is None:
             if not path.is_file():
                 self.add(path, None, "", "file is missing")
                 return None
-            text = path.read_text(encoding="utf-8-sig")
+            text = self.read(path)
+            if text is None:
+                return None
+        # PyYAML refuses raw controls with a two-line message and no line: name the line and character.
+        if (found := CONTROL_CHARS.search(text)) is not None:
+            self.add(path, text.count("\n", 0, found.start()) + first_line, "",
+                     char_problem(found.group()) or "")
+            return None
         try:
             return parse_yaml(text, first_line)
         except YamlSyntaxError as exc:
@@ -113,9 +134,12 @@ def load_project(root: Path, cache: Path | None = None, kit: str | None = None) 
     kit_src = c.yaml(kit_path)
     kit_file = c.model(KitFile, kit_path, kit_src) if kit_src else None
     campaign = _campaign(c, root, kit, campaign_src, kit_file)
-    provinces = _load_provinces(c, root / "regions.yml")
-    formats = _load_formats(c, root / "formats.yml")
     allowed = campaign.allowed_domains if campaign else None
+    for path, src in ((root / "campaign.yml", campaign_src), (kit_path, kit_src)):
+        if src is not None:
+            _check_strings(c, path, src, allowed)
+    provinces = _load_provinces(c, root / "regions.yml", allowed)
+    formats = _load_formats(c, root / "formats.yml", allowed)
     province_names = {p.name for p in provinces} if provinces is not None else None
     texts = _load_texts(c, root / "text", campaign)
     directives = _load_directives(c, root / "directives", allowed, province_names,
@@ -131,7 +155,8 @@ def load_project(root: Path, cache: Path | None = None, kit: str | None = None) 
         directives = [d for d in directives if d.scope in (NATIONAL, campaign.campaign.province)]
     effective = _effective(c, root / "campaign.yml", campaign_src, kit_path, kit_src, campaign, directives)
     if campaign is not None and kit_src is not None:
-        _check_urls(c, root, kit_path, campaign, campaign_src, kit_src)
+        if problem := _site_url_problem(campaign.site_url, campaign.allowed_domains):
+            c.add(kit_path, kit_src.line(("site_url",)), "site_url", problem)
         if campaign.print_profile:
             _check_profile(c, root, kit_path, campaign.print_profile, kit_src.line(("print_profile",)))
         if province_names is not None and campaign.campaign.province not in province_names:
@@ -157,6 +182,11 @@ def _campaign(c: _Collector, root: Path, kit: str, src: Located | None, kit_file
     shared = dict(src.data)
     shared.pop("default_kit", None)
     title = shared.pop("title", None)
+    # A province's own fields in the shared file would be silently overridden by its kit's.
+    for name in sorted(set(shared) & (set(KitFile.model_fields) - {"allowed_domains", "settings"} | {"campaign"})):
+        c.add(root / "campaign.yml", src.line((name,)), name,
+              f"belongs in a kit's kit.yml (materials/{KITS}/<kit>/kit.yml), not in the shared campaign.yml")
+        shared.pop(name)
     if kit_file is None:  # its problems are reported; check campaign.yml on its own
         kit_file = KitFile(province="-", department="-", department_short="-", site_url="https://x/")
     merged = dict(shared, kit=kit, site_url=kit_file.site_url, sample_stores=kit_file.sample_stores,
@@ -170,10 +200,11 @@ def _campaign(c: _Collector, root: Path, kit: str, src: Located | None, kit_file
 
 # --- parts ----------------------------------------------------------------------------------
 
-def _load_provinces(c: _Collector, path: Path) -> tuple[Province, ...] | None:
+def _load_provinces(c: _Collector, path: Path, allowed: tuple[str, ...] | None) -> tuple[Province, ...] | None:
     src = c.yaml(path)
     if src is None:
         return None
+    _check_strings(c, path, src, allowed)
     data = src.data.get("provinces") if isinstance(src.data, dict) else None
     if not isinstance(data, list):
         c.add(path, 1, "provinces", "expected a list of provinces")
@@ -187,10 +218,11 @@ def _load_provinces(c: _Collector, path: Path) -> tuple[Province, ...] | None:
     return tuple(result)
 
 
-def _load_formats(c: _Collector, path: Path) -> dict[str, Format] | None:
+def _load_formats(c: _Collector, path: Path, allowed: tuple[str, ...] | None) -> dict[str, Format] | None:
     src = c.yaml(path)
     if src is None:
         return None
+    _check_strings(c, path, src, allowed)
     data = src.data.get("formats") if isinstance(src.data, dict) else None
     if not isinstance(data, dict) or not data:
         c.add(path, 1, "formats", "expected a mapping of format names to formats")
@@ -228,6 +260,7 @@ def known_outputs(formats: Mapping[str, Format] | None, texts: Texts | None) -> 
     known["form"] = set(kit_words().forms)
     docs = DOCS / texts.default_lang
     known["page"] = set(GENERATED_PAGES) | {p.stem for p in docs.glob("*.md")}
+    known["bundle"] = {"carrier", "district", "lang", "screens"}  # a bundle by whom it is made for
     return known
 
 
@@ -252,7 +285,9 @@ def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | Non
         c.add(folder, None, "", "no directive files (*.md): at least one must set the campaign settings")
     numbers: dict[str, str] = {}
     for path in files:
-        text = path.read_text(encoding="utf-8-sig")
+        text = c.read(path)
+        if text is None:
+            continue
         match = _FRONT.match(text)
         if not match:
             c.add(path, 1, "", "missing front matter (a block between '---' lines at the top)")
@@ -263,10 +298,11 @@ def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | Non
         if not isinstance(src.data, dict):
             c.add(path, 2, "", "front matter must be a mapping (number:, date:, issuer:, ...)")
             continue
+        _check_strings(c, path, src, allowed)
         front = c.model(DirectiveFront, path, src)
         if front is None:
             continue
-        _check_setting_values(c, path, src, front.settings)
+        _check_setting_values(c, path, src, front.settings, allowed)
         if provinces is not None and front.scope != NATIONAL and front.scope not in provinces:
             c.add(path, src.line(("scope",)), "scope",
                   f"unknown scope '{front.scope}': write '{NATIONAL}' (Prime Minister, Ministries) or a "
@@ -282,15 +318,9 @@ def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | Non
                 if name not in outputs["form"]:
                     c.add(path, src.line(where), _label(where),
                           f"unknown form '{name}' (forms: {', '.join(sorted(outputs['form']))})")
-        summary = nfc(text[match.end():])
-        if allowed is not None:
-            for name, value in front.settings.items():
-                for url in _URL.findall(str(value)):
-                    if problem := url_problem(url, allowed):
-                        c.add(path, src.line(("settings", name)), f"settings.{name}", problem)
-            for url in _URL.findall(summary):
-                if problem := url_problem(url, allowed):
-                    c.add(path, None, "summary", problem)
+        body = text[match.end():]
+        summary = nfc(body)
+        _check_summary(c, path, body, text.count("\n", 0, match.end()) + 1, allowed)
         # A blank number ("…/STTTT-BCVT") is told apart by who issued it.
         ident = f"{front.number} ({front.issuer})"
         if ident in numbers:
@@ -311,7 +341,9 @@ def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | Non
 
 
 def _check_setting_values(c: _Collector, path: Path, src: Located, values: Mapping[str, Any],
-                          prefix: tuple[str, ...] = ("settings",)) -> None:
+                          allowed: tuple[str, ...] | None, prefix: tuple[str, ...] = ("settings",)) -> None:
+    """Each setting against its type, and every URL setting (`Settings.url_fields`) as a whole
+    against `url_problem` (`allowed`: None while campaign.yml is broken)."""
     for name, value in values.items():
         line = src.line(prefix + (name,))
         field = Settings.model_fields.get(name)
@@ -324,6 +356,9 @@ def _check_setting_values(c: _Collector, path: Path, src: Located, values: Mappi
             TypeAdapter(kind).validate_python(_nfc_tree(value))
         except ValidationError as exc:
             c.add(path, line, ".".join(prefix + (name,)), _friendly(exc.errors()[0]))
+            continue
+        if name in Settings.url_fields() and allowed is not None and (problem := url_problem(value, allowed)):
+            c.add(path, line, ".".join(prefix + (name,)), problem)
 
 
 def _effective(c: _Collector, campaign_path: Path, src: Located | None, kit_path: Path,
@@ -332,9 +367,9 @@ def _effective(c: _Collector, campaign_path: Path, src: Located | None, kit_path
     if campaign is None or src is None or kit_src is None:
         return None
     shared = src.data.get("settings") if isinstance(src.data, dict) else None
-    _check_setting_values(c, campaign_path, src, shared or {})
+    _check_setting_values(c, campaign_path, src, shared or {}, campaign.allowed_domains)
     own = kit_src.data.get("settings") if isinstance(kit_src.data, dict) else None
-    _check_setting_values(c, kit_path, kit_src, own or {})
+    _check_setting_values(c, kit_path, kit_src, own or {}, campaign.allowed_domains)
     values: dict[str, Any] = dict(campaign.settings)
     set_by: dict[str, Directive | None] = {k: None for k in values}
     for directive in sorted((d for d in directives if d.in_force), key=lambda d: d.sort_key):
@@ -388,17 +423,13 @@ def _load_texts(c: _Collector, folder: Path, campaign: Campaign | None) -> Texts
             c.add(path, src.line((key,)), str(key), f"unknown text key (not in the {codes[0]} texts)")
         for sub, value in _walk(by_lang[code][key], (key,)):
             line = src.line(sub)
-            try:
-                names = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
-            except ValueError as exc:
-                c.add(path, line, _label(sub), f"bad placeholder: {exc}")
-                continue
-            for name in sorted(names - set(Settings.model_fields)):
+            if len(value) > MAX_TEXT_CHARS:  # checked first: nothing else reads a huge value
                 c.add(path, line, _label(sub),
-                      f"unknown placeholder {{{name}}} (known: {', '.join(Settings.model_fields)})")
-            for url in _URL.findall(value):
-                if problem := url_problem(url, campaign.allowed_domains):
-                    c.add(path, line, _label(sub), problem)
+                      f"text of {len(value):,} characters: at most {MAX_TEXT_CHARS:,} are allowed")
+                continue
+            for problem in _placeholder_problems(value):
+                c.add(path, line, _label(sub), problem)
+            _check_value(c, path, line, _label(sub), value, campaign.allowed_domains)
     if default:
         site_file = folder / f"{codes[0]}.site.yml"
         for key in SITE_KEYS:
@@ -410,18 +441,15 @@ def _load_texts(c: _Collector, folder: Path, campaign: Campaign | None) -> Texts
     return Texts(by_lang=by_lang, default_lang=codes[0], missing=missing)
 
 
-def _check_urls(c: _Collector, root: Path, kit_path: Path, campaign: Campaign, campaign_src: Located | None,
-                kit_src: Located) -> None:
-    allowed = campaign.allowed_domains
-    problem = url_problem(campaign.site_url, allowed)
-    if problem:
-        c.add(kit_path, kit_src.line(("site_url",)), "site_url", problem)
-    for path, src in ((root / "campaign.yml", campaign_src), (kit_path, kit_src)):
-        values = src.data.get("settings") if src is not None and isinstance(src.data, dict) else None
-        for name, value in (values or {}).items():
-            for url in _URL.findall(str(value)):
-                if (problem := url_problem(url, allowed)) and src is not None:
-                    c.add(path, src.line(("settings", name)), f"settings.{name}", problem)
+def _site_url_problem(url: str, allowed: tuple[str, ...]) -> str | None:
+    """QR codes carry `<site_url>go/<store>/`: a plain https base on an allowed domain."""
+    if problem := url_problem(url, allowed):
+        return problem
+    if "?" in url or "#" in url:
+        return f"'{url}' must not hold a query or fragment ('?', '#')"
+    if not url.endswith("/"):
+        return f"'{url}' must end with '/'"
+    return None
 
 
 def _check_profile(c: _Collector, root: Path, kit_path: Path, name: str, line: int | None) -> None:
@@ -433,6 +461,122 @@ def _check_profile(c: _Collector, root: Path, kit_path: Path, name: str, line: i
     # ICC header: bytes 16-19 name the data colour space, 36-39 hold the 'acsp' signature.
     if len(header) < 40 or header[36:40] != b"acsp" or header[16:20] != b"CMYK":
         c.add(kit_path, line, "print_profile", f"'{name}' is not a CMYK ICC profile")
+
+
+# --- texts, links and characters -------------------------------------------------------------
+
+def _placeholder_problems(value: str) -> list[str]:
+    """Only bare `{setting}` placeholders: a format spec (`{hotline:>300000000}` fills 300 MB),
+    a conversion (`{app_name!r}`) or attribute and index access (`{hotline.__class__}`) is refused."""
+    try:
+        fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(value) if f is not None]
+    except ValueError as exc:
+        return [f"bad placeholder: {exc}"]
+    problems = []
+    for name, spec, conv in fields:
+        if spec or conv or not name.isidentifier():
+            written = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            problems.append(f"bad placeholder {shown(written)}: write a bare {{setting}} (no format, "
+                            "conversion, attribute or index)")
+        elif name not in Settings.model_fields:
+            problems.append(f"unknown placeholder {{{name}}} (known: {', '.join(Settings.model_fields)})")
+    return list(dict.fromkeys(problems))
+
+
+def _check_strings(c: _Collector, path: Path, src: Located, allowed: tuple[str, ...] | None) -> None:
+    """Every string of a YAML file (campaign, kit, regions, formats, a directive's front matter)
+    for its characters and links. URL settings and `site_url` are checked whole elsewhere."""
+    whole = {("site_url",)} | {("settings", name) for name in Settings.url_fields()}
+    for sub, value in _walk(src.data):
+        if sub not in whole:
+            _check_value(c, path, src.line(sub), _label(sub) or "(document)", value, allowed)
+
+
+def _check_value(c: _Collector, path: Path, line: int | None, field: str, value: str,
+                 allowed: tuple[str, ...] | None) -> None:
+    """One text: its characters (`char_problem`) and, once the allowed domains are known, its links."""
+    if problem := char_problem(value):
+        c.add(path, line, field, problem)
+    if allowed is not None:
+        for _, problem in _link_problems(value, allowed, site_links=False):
+            c.add(path, line, field, problem)
+
+
+def _check_summary(c: _Collector, path: Path, body: str, first_line: int, allowed: tuple[str, ...] | None) -> None:
+    """A directive's Markdown summary (shown as HTML on the site): its characters line by line,
+    its links (site links such as `../android/` allowed: it is one page of the kit's site)."""
+    lines = body.split("\n")
+    for i, text in enumerate(lines):
+        if problem := char_problem(text):
+            c.add(path, first_line + i, "summary", problem)
+    if allowed is not None:
+        for offset, problem in _link_problems(body, allowed, site_links=True):
+            c.add(path, first_line + body.count("\n", 0, offset), "summary", problem)
+
+
+_BARE_URL = re.compile(r"(?i)https?://[A-Za-z0-9\-._~:/?#\[@!$&*+,;=%]+")
+"""A URL written out in text (printed, read out, or linked by a later Markdown extension)."""
+_LINK_TARGETS = (
+    re.compile(r"\]\(\s*<([^>]*)>"),                     # [text](<target>)
+    re.compile(r"\]\(\s*((?:[^\s()<]|\([^\s()]*\))(?:[^\s()]|\([^\s()]*\))*)"),  # [text](target), ![alt](src)
+    re.compile(r"^[ \t]{0,3}\[[^\]\n]*\]:\s*(\S+)", re.M),  # [ref]: target
+    re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]*:[^\s<>]*)>"),  # <scheme:...> autolinks
+    re.compile(r"(?i)\b(?:href|src|srcset|action|formaction|poster|xlink:href)\s*=\s*"
+               r"(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+))"),  # raw HTML, attr_list {: href=... }
+)
+"""Where Markdown (with raw HTML and attr_list, as the site renders it) takes a link target.
+Matched without needing the opening `[`, so a value that closes a template's link is caught too."""
+_ACTIVE_HTML = re.compile(r"(?i)<\s*(script|iframe|frame|object|embed|style|form|base|meta|link|svg|math)\b")
+_EVENT_HANDLER = re.compile(r"(?i)[<{][^<>{}]*?\b(on[a-z]+)\s*=")  # in a tag or {: attr_list }
+_URL_SETTING = re.compile(r"\{(\w+)\}")
+
+
+def _link_problems(text: str, allowed: tuple[str, ...], site_links: bool) -> list[tuple[int, str]]:
+    """Every link in a text that is not https on an allowed domain, with its offset. Texts are
+    data, shown on every page, in print and in messages: a link there is a full https URL or a URL
+    setting (`[...]({install_url})`). A directive's summary (`site_links`) is one page of the site
+    and may also link within it (`../android/`, `#anchor`)."""
+    found: dict[str, int] = {}
+    if not ("://" in text or "<" in text or "](" in text or "]:" in text or "=" in text):
+        return []  # nearly every text: nothing that could be a link
+    for match in _BARE_URL.finditer(text):
+        if problem := url_problem(match.group(), allowed):
+            found.setdefault(problem, match.start())
+    for pattern in _LINK_TARGETS:
+        for match in pattern.finditer(text):
+            target = next(g for g in match.groups() if g is not None)
+            if problem := _target_problem(html.unescape(target).strip("<>"), allowed, site_links):
+                found.setdefault(problem, match.start())
+    for match in _ACTIVE_HTML.finditer(text):
+        found.setdefault(f"raw HTML <{match.group(1).lower()}> is not allowed", match.start())
+    for match in _EVENT_HANDLER.finditer(text):
+        found.setdefault(f"'{match.group(1)}=' is an HTML event handler (it runs script): not allowed",
+                         match.start())
+    return sorted(((offset, problem) for problem, offset in found.items()))
+
+
+def _target_problem(target: str, allowed: tuple[str, ...], site_links: bool) -> str | None:
+    if not target:
+        return None
+    setting = _URL_SETTING.fullmatch(target)
+    if setting and setting.group(1) in Settings.url_fields():
+        return None  # filled with a URL setting, itself checked by url_problem
+    if _is_site_link(target):
+        if site_links:
+            return None
+        return (f"link '{shown(target)}' is relative: a text is used on every page, in print and in "
+                "messages, so a link must be a full https URL on an allowed domain")
+    return url_problem(target, allowed)
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _is_site_link(target: str) -> bool:
+    """A path or fragment on the same site (`../android/`, `#faq`): no scheme, no host (`//x`,
+    or `\\x`, which browsers read as `//x`), nothing a browser would strip or rewrite."""
+    return (not _SCHEME.match(target) and not target.startswith("//") and "\\" not in target
+            and not any(ch.isspace() or not ch.isprintable() for ch in target))
 
 
 # --- helpers --------------------------------------------------------------------------------

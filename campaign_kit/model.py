@@ -7,7 +7,9 @@ see is frozen. Stages take a `Project` and never read `materials/` themselves.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from types import MappingProxyType
@@ -20,6 +22,10 @@ from .errors import BuildError
 from .text import fold, slug
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+MAX_SETTING_CHARS = 300
+"""A setting's value is one name, number or link: far below this (README, Input rules)."""
+SettingText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                               max_length=MAX_SETTING_CHARS)]
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
@@ -82,7 +88,9 @@ class KitFile(_Strict):
     department: Text
     department_short: Text
     site_url: str
-    """Public base URL of this kit's site; QR codes point below it (`<site_url>go/<store>/`)."""
+    """Public base URL of this kit's site; QR codes point below it (`<site_url>go/<store>/`).
+    Checked by `materials.load_project` (https on an allowed domain, ending with '/'), which names
+    kit.yml's line."""
     allowed_domains: tuple[Text, ...] = ()
     """Domains this kit may link to besides the shared `allowed_domains` (its own site's)."""
     sample_stores: bool = False
@@ -115,13 +123,6 @@ class Campaign(_Strict):
     """A CMYK ICC profile from the print shop (path under materials/): when given, every poster,
     leaflet and standee also comes as a PDF/X-4 file with that output intent. RGB otherwise."""
 
-    @field_validator("site_url")
-    @classmethod
-    def _site_url_ends_with_slash(cls, v: str) -> str:
-        if not v.endswith("/"):
-            raise ValueError("must end with '/'")
-        return v
-
 
 # --- directives -----------------------------------------------------------------------------
 
@@ -130,17 +131,20 @@ class Settings(_Strict):
     here: each item names the settings it renders (`Project.cite`), so a directive touching a
     setting no item renders reprints nothing."""
 
-    app_name: Text
-    android_package: Text
-    ios_app_id: Annotated[str, StringConstraints(pattern=r"^\d+$")]
-    official_site: str = Field(json_schema_extra={"url": True})
-    install_url: str = Field(json_schema_extra={"url": True})
-    hotline: Text
+    app_name: SettingText
+    android_package: SettingText
+    ios_app_id: Annotated[str, StringConstraints(pattern=r"^\d+$", max_length=MAX_SETTING_CHARS)]
+    # url: True -> every value, wherever it is set, must pass `url_problem` (materials.py).
+    official_site: Annotated[str, StringConstraints(max_length=MAX_SETTING_CHARS)] = Field(
+        json_schema_extra={"url": True})
+    install_url: Annotated[str, StringConstraints(max_length=MAX_SETTING_CHARS)] = Field(
+        json_schema_extra={"url": True})
+    hotline: SettingText
     support_points: bool
     """Carrier and post-office stores are install support points: banners and cards for each."""
     broadcasts_per_day: int = Field(ge=1, le=24)
     sms_segment_budget: int = Field(ge=1, le=10)
-    public_service_goal: Text
+    public_service_goal: SettingText
 
     @classmethod
     def url_fields(cls) -> tuple[str, ...]:
@@ -472,15 +476,89 @@ class Project:
         return base if store is None else f"{base}{store.slug}/"
 
 
-def url_problem(url: str, allowed: tuple[str, ...]) -> str | None:
-    """Why `url` may not be printed or linked (None when it is fine)."""
-    parts = urlsplit(url)
-    if parts.scheme != "https":
-        return f"'{url}' must use https"
-    host = (parts.hostname or "").lower()
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+"""What RFC 3986 lets a URL hold; anything else (space, backslash, quotes, non-ASCII, invisible
+characters) is where URL parsers and browsers disagree, so it is refused, not guessed at."""
+
+
+def url_problem(url: str, allowed: Iterable[str]) -> str | None:
+    """Why `url` may not be printed or linked (None when it is fine): it must parse, use https,
+    name a host on one of the `allowed` domains (or a subdomain) and carry no user name."""
+    if url[:6].lower() != "https:":  # javascript:, data:, http:, a bare "evil.example/x"
+        return f"'{shown(url)}' must use https"
+    if not _URL_CHARS.fullmatch(url):
+        bad = next(c for c in url if not _URL_CHARS.fullmatch(c))
+        return f"'{shown(url)}' is not a valid URL: {char_label(bad)} is not allowed in a URL (percent-encode it)"
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError as exc:  # "https://[::1": urlsplit and .hostname raise on bad brackets, ports
+        return f"'{url}' is not a valid URL ({exc})"
+    if "@" in parts.netloc:  # "https://bluezone.gov.vn@evil.example/" reads as the first domain
+        return f"'{url}' must not hold a user name or password before the domain"
+    if not host:
+        return f"'{url}' names no domain (write https://<domain>/...)"
     if not any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed):
         return f"'{url}': domain '{host}' is not in allowed_domains of campaign.yml"
     return None
+
+
+# --- characters -----------------------------------------------------------------------------
+
+_C0_NAMES = ("NULL", "START OF HEADING", "START OF TEXT", "END OF TEXT", "END OF TRANSMISSION",
+             "ENQUIRY", "ACKNOWLEDGE", "BELL", "BACKSPACE", "CHARACTER TABULATION", "LINE FEED",
+             "LINE TABULATION", "FORM FEED", "CARRIAGE RETURN", "SHIFT OUT", "SHIFT IN",
+             "DATA LINK ESCAPE", "DEVICE CONTROL ONE", "DEVICE CONTROL TWO", "DEVICE CONTROL THREE",
+             "DEVICE CONTROL FOUR", "NEGATIVE ACKNOWLEDGE", "SYNCHRONOUS IDLE",
+             "END OF TRANSMISSION BLOCK", "CANCEL", "END OF MEDIUM", "SUBSTITUTE", "ESCAPE",
+             "INFORMATION SEPARATOR FOUR", "INFORMATION SEPARATOR THREE", "INFORMATION SEPARATOR TWO",
+             "INFORMATION SEPARATOR ONE")
+"""unicodedata has no names for control characters; these are their Unicode aliases."""
+
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""C0 and C1 controls but tab, line feed and carriage return (which text may hold)."""
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+"""Embeddings, overrides and isolates: they reorder text on the web, the PDF draws them as boxes."""
+_FORBIDDEN_CHARS = re.compile(f"[{CONTROL_CHARS.pattern[1:-1]}{_BIDI}]")
+_INVISIBLE = frozenset("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e"
+                       "\u200f\u2060\u2061\u2062\u2063\u2064\u3164\ufeff\uffa0")
+"""Characters that draw nothing. ZWJ/ZWNJ and U+200B are kept inside text (Khmer and other
+scripts need them to join, keep apart or break words); a value of only these is refused."""
+
+
+def char_label(char: str) -> str:
+    """"U+202E RIGHT-TO-LEFT OVERRIDE"; a visible character as itself."""
+    if char.isprintable() and not char.isspace():
+        return f"'{char}'"
+    code = ord(char)
+    name = _C0_NAMES[code] if code < 0x20 else "DELETE" if code == 0x7F else unicodedata.name(char, "")
+    return f"U+{code:04X} {name}".rstrip()
+
+
+def shown(text: str) -> str:
+    """`text` for a message: invisible and control characters as \\uXXXX, never raw (a terminal
+    obeys ESC)."""
+    return text if text.isprintable() else "".join(
+        c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in text)
+
+
+def char_problem(text: str) -> str | None:
+    """Why `text` (a store's name, a translation) may not be shown, for its characters: a control
+    character, a bidirectional override or isolate, or nothing visible but invisible characters."""
+    if (found := _FORBIDDEN_CHARS.search(text)) is not None:
+        char = found.group()
+        if CONTROL_CHARS.match(char):
+            return f"contains {char_label(char)}, a control character: remove it"
+        return (f"contains {char_label(char)}, an invisible character that reorders the text "
+                "(the web page and the print would disagree): remove it")
+    first = text[:1]
+    if not first or (first not in _INVISIBLE and not first.isspace()):
+        return None  # nearly every value (20,000 stores' rows): a visible first character
+    if any(c not in _INVISIBLE and not c.isspace() for c in text) or not set(text) & _INVISIBLE:
+        return None
+    names = ", ".join(char_label(c) for c in sorted(set(text) & _INVISIBLE))
+    return f"has no visible character (only {names})"
 
 
 def placeholders(value: Any) -> Iterable[str]:

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from .cache import code_version, content_key, load_memo, save_memo
 from .errors import Problem
-from .model import Carrier, Province, Store
+from .model import Carrier, Province, Store, char_problem, shown
 from .text import fold, nfc, slug
 
 FIELDS = ("store_id", "carrier", "name", "address", "ward", "district", "province", "phone",
@@ -134,11 +134,15 @@ def check_rows(rows: Iterable[RawRow], carriers: Sequence[Carrier], provinces: S
             problems.append(Problem(raw.file, raw.row, field, message))
 
         v = raw.values
+        for field, value in v.items():
+            # Controls, bidi overrides, a name of only zero-width characters: web and print disagree.
+            if value and (problem := char_problem(value)):
+                report(field, problem)
         suspect = len(_ODD_LATIN1.findall("".join(v.values()))) >= 2  # most rows: none at all
         for field, value in (v.items() if suspect else ()):
             legacy = legacy_encoding(value)
             if legacy:
-                report(field, f"text looks like {legacy} encoding ('{value[:40]}'): convert the "
+                report(field, f"text looks like {legacy} encoding ('{shown(value[:40])}'): convert the "
                               "file to Unicode (e.g. Unikey's converter, "
                               f"{legacy} -> Unicode) and save it as UTF-8")
         for field in REQUIRED:
@@ -148,16 +152,16 @@ def check_rows(rows: Iterable[RawRow], carriers: Sequence[Carrier], provinces: S
         carrier_id = carrier_by_name.get(_header_key(v.get("carrier", "")))
         if v.get("carrier") and carrier_id is None:
             known = ", ".join(c.name for c in carriers)
-            report("carrier", f"unknown carrier '{v['carrier']}' (known: {known})")
+            report("carrier", f"unknown carrier '{shown(v['carrier'])}' (known: {known})")
         province_name, district_name = v.get("province", ""), v.get("district", "")
         province = districts.get(_header_key(province_name))
         if province_name and province is None:
-            report("province", f"unknown province '{province_name}' (not in regions.yml)")
+            report("province", f"unknown province '{shown(province_name)}' (not in regions.yml)")
         elif province and district_name and _header_key(district_name) not in province[1]:
-            report("district", f"'{district_name}' is not a district of {province[0]} (see regions.yml)")
+            report("district", f"'{shown(district_name)}' is not a district of {province[0]} (see regions.yml)")
         phone = normalise_phone(v.get("phone", ""))
         if v.get("phone") and phone is None:
-            report("phone", f"'{v['phone']}' is not a Vietnamese phone number "
+            report("phone", f"'{shown(v['phone'])}' is not a Vietnamese phone number "
                             "(10 digits for mobiles, 11 for landlines, starting with 0)")
         store = None
         if len(problems) == before:
@@ -183,14 +187,14 @@ def check_ids(rows: Iterable[CheckedRow], problems: list[Problem]) -> list[Store
             where = f"{row.file}, row {row.row}"
             if store_id in seen_ids:
                 problems.append(Problem(row.file, row.row, "store_id",
-                                        f"duplicate store_id '{store_id}' (first at {seen_ids[store_id]})"))
+                                        f"duplicate store_id '{shown(store_id)}' (first at {seen_ids[store_id]})"))
                 clash = True
             else:
                 seen_ids[store_id] = where
                 store_slug = slug(store_id)
                 if store_slug in seen_slugs:
                     problems.append(Problem(row.file, row.row, "store_id",
-                                            f"store_id '{store_id}' gives the same link 'go/{store_slug}/' "
+                                            f"store_id '{shown(store_id)}' gives the same link 'go/{store_slug}/' "
                                             f"as the store at {seen_slugs[store_slug]}"))
                     clash = True
                 seen_slugs.setdefault(store_slug, where)

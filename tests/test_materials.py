@@ -403,3 +403,12 @@ def test_fold_drops_the_marks_of_every_latin_letter_and_keeps_other_scripts() ->
         marks = decomposed[1:]
         if marks and decomposed[0] < "\u0250" and all(unicodedata.combining(m) for m in marks):
             assert fold(chr(cp)) == decomposed[0], hex(cp)  # ǯ (ʒ + caron) is not Latin: kept
+
+
+def test_a_kits_own_field_in_the_shared_campaign_file_is_named(materials: Path) -> None:
+    campaign = materials / "campaign.yml"
+    campaign.write_text(campaign.read_text(encoding="utf-8") + "\nsite_url: https://bluezone.gov.vn/\n",
+                        encoding="utf-8")
+    assert problems(materials) == [
+        f"materials/campaign.yml, line {_line_of(campaign, 'site_url:')}, site_url: belongs in a kit's "
+        "kit.yml (materials/kits/<kit>/kit.yml), not in the shared campaign.yml"]

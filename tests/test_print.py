@@ -387,7 +387,7 @@ def test_pdfx4_variant_when_a_cmyk_profile_is_supplied(small_materials: Path, tm
     (small_materials / "print").mkdir()
     shutil.copy(CMYK_PROFILE, small_materials / "print" / "shop.icc")
     shutil.copy(CMYK_PROFILE.with_name("default_rgb.icc"), small_materials / "print" / "rgb.icc")
-    campaign = small_materials / "campaign.yml"
+    campaign = small_materials / "kits" / "lang-son" / "kit.yml"  # a print shop's profile: the kit's
     campaign.write_text(campaign.read_text(encoding="utf-8") + "\nprint_profile: print/rgb.icc\n",
                         encoding="utf-8")
     with pytest.raises(ContentError) as info:

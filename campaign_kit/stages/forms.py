@@ -165,7 +165,7 @@ def build_form(project: Project, form: FormWords, header: FormHeader,
     if form.total and rows:
         last = head + len(rows)
         _cell(sheet, last + 1, 2, render(form.total, settings), bold=True, box=True)
-        _cell(sheet, last + 1, 3, f"=SUM(C{head + 1}:C{last})", bold=True, box=True)
+        _cell(sheet, last + 1, 3, f"=SUM(C{head + 1}:C{last})", bold=True, box=True, formula=True)
         for c in (1, 4, 5, 6):
             _cell(sheet, last + 1, c, None, box=True)
     sheet.freeze_panes = sheet.cell(row=head + 1, column=1)
@@ -179,10 +179,15 @@ def build_form(project: Project, form: FormWords, header: FormHeader,
 
 
 def _cell(sheet: Worksheet, row: int, column: int, value: object, *, bold: bool = False,
-          italic: bool = False, centre: bool = False, box: bool = False) -> None:
+          italic: bool = False, centre: bool = False, box: bool = False, formula: bool = False) -> None:
+    """One cell. Text is always a string cell: openpyxl makes a str starting with "=" a formula
+    (and "#N/A" an error), and a department or district name from materials/ must never run as
+    one; only the form's own `formula=True` cells (the total's SUM) are formulas."""
     from openpyxl.styles import Alignment, Border, Font, Side
 
     cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and not formula:
+        cell.data_type = "s"
     cell.font = Font(name=FONT, size=12, bold=bold, italic=italic)
     cell.alignment = Alignment(horizontal="center" if centre else None, vertical="center",
                                wrap_text=True)
