@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import storegen  # noqa: E402
 
-
 STORES = "kits/lang-son/stores"
 """The default kit's store lists: the benchmark puts the whole country's stores there."""
 

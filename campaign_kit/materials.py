@@ -17,8 +17,25 @@ from typing import Annotated, Any, Iterable, Mapping, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ContentError, Problem
-from .model import (CONTROL_CHARS, NATIONAL, Campaign, Deadline, Directive, DirectiveFront, Effective, Format,
-                    KitFile, Measure, Project, Province, Settings, Texts, char_problem, shown, url_problem)
+from .model import (
+    CONTROL_CHARS,
+    NATIONAL,
+    Campaign,
+    Deadline,
+    Directive,
+    DirectiveFront,
+    Effective,
+    Format,
+    KitFile,
+    Measure,
+    Project,
+    Province,
+    Settings,
+    Texts,
+    char_problem,
+    shown,
+    url_problem,
+)
 from .publish.labels import kit_words
 from .site.texts import SITE_KEYS
 from .stores import load_store_lists
@@ -78,7 +95,7 @@ class _Collector:
             self.add(path, exc.line, "", str(exc))
             return None
 
-    def model(self, model: type[M], path: Path, located: Located, prefix: tuple = ()) -> M | None:
+    def model(self, model: type[M], path: Path, located: Located, prefix: tuple[str | int, ...] = ()) -> M | None:
         try:
             return model.model_validate(_nfc_tree(located.data))
         except ValidationError as exc:

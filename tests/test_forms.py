@@ -10,7 +10,6 @@ import pytest
 
 from campaign_kit.materials import load_project
 from campaign_kit.pipeline import Options, build
-
 from campaign_kit.stages.forms import STAFF_PER_DISTRICT, form_directive
 
 from .conftest import MATERIALS, build_bundled_stage

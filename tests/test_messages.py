@@ -12,12 +12,11 @@ import pytest
 from campaign_kit.errors import BuildError
 from campaign_kit.materials import load_project
 from campaign_kit.pipeline import Options, build
+from campaign_kit.publish.sms import count_segments, is_gsm7
+from campaign_kit.stages.messages import READING_WPM, message_directive, reading_time
+from campaign_kit.text import fold
 
 from .conftest import build_bundled_stage
-from campaign_kit.publish.sms import count_segments, is_gsm7
-from campaign_kit.stages.messages import READING_WPM, reading_time
-from campaign_kit.text import fold
-from campaign_kit.stages.messages import message_directive
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -15,8 +15,16 @@ import pytest
 
 from campaign_kit import pipeline
 from campaign_kit.errors import BuildError, ContentError
-from campaign_kit.output import (Output, _folder_times, load_state, safe_join, save_state, staging_dir,
-                                 state_name, swap_in)
+from campaign_kit.output import (
+    Output,
+    _folder_times,
+    load_state,
+    safe_join,
+    save_state,
+    staging_dir,
+    state_name,
+    swap_in,
+)
 from campaign_kit.pipeline import Options, build
 from campaign_kit.text import slug
 

@@ -149,6 +149,7 @@ def test_store_text_is_drawn_in_its_slots_inside_the_safe_area(built) -> None:
     """Store texts are vector outlines set in the template's slots (not extractable text): the
     slots lie inside the safe area, and each slot of a real store page has ink in it."""
     import pypdfium2 as pdfium
+
     from campaign_kit.printing.render import shared_renderer
 
     out, project, _ = built

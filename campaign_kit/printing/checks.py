@@ -75,8 +75,8 @@ def check_text_inside(pdf: bytes, inset_mm: float, what: Sequence[str]) -> None:
             left, bottom, right, top = page.get_trimbox()
             textpage = page.get_textpage()
             for i in range(textpage.count_chars()):
-                l, b, r, t = textpage.get_charbox(i)
-                if r - l <= 0 or (l >= left + inset and r <= right - inset
+                x0, b, r, t = textpage.get_charbox(i)
+                if r - x0 <= 0 or (x0 >= left + inset and r <= right - inset
                                   and b >= bottom + inset and t <= top - inset):
                     continue
                 ch = textpage.get_text_range(i, 1)

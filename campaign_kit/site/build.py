@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
-
 from ..cache import code_version, content_key
 from ..errors import logged_warnings
 from ..model import Project

@@ -25,10 +25,10 @@ from typing import Any, Mapping
 from ..cache import cached_file, code_version, content_key
 from ..model import Format, Project, Store
 from ..pipeline import BuildContext
-from ..site.letters import letters, measures_answered
 from ..publish.labels import kit_words, render
 from ..publish.render import render_template
 from ..publish.zips import write_zip
+from ..site.letters import letters, measures_answered
 from ..text import slug
 
 STORE_KINDS = ("store-banner", "store-card")

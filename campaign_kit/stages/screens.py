@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..errors import BuildError
 from ..model import Format
 from ..pipeline import BuildContext
 from ..printing.checks import check_glyphs, check_qr_image, check_text_inside, strings
 from ..printing.qr import draw
-from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..printing.render import Renderer, parallel_map, png_bytes, raster_pages, shared_renderer
 from .print_pdfs import general_directive, texts
 

@@ -24,8 +24,17 @@ from ..pipeline import BuildContext
 from ..site import fonts
 from ..site.build import DOCS, GENERATED_CSS, Built, build_language, site_fonts
 from ..site.config import LangBuild
-from ..site.generated import (Directory, Fill, built_page, directory, fill_slots, generated_pages,
-                              generated_titles, render, site_pages)
+from ..site.generated import (
+    Directory,
+    Fill,
+    built_page,
+    directory,
+    fill_slots,
+    generated_pages,
+    generated_titles,
+    render,
+    site_pages,
+)
 from ..site.items import Download, downloads, format_titles, group_items
 from ..site.letters import Answer, answers
 from ..site.sources import PageSource, load_page, page_names, page_title, store_links
