@@ -10,13 +10,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import marshal
 import os
+import shutil
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Sequence
 
-from .output import Output
+from .output import DamagedEntry, Output
+
+log = logging.getLogger("campaign_kit")
 
 PACKAGE = Path(__file__).resolve().parent
 LIBRARIES = ("weasyprint", "pydyf", "segno", "pypdfium2", "zxing-cpp", "fonttools", "jinja2", "pypdf",
@@ -58,6 +62,24 @@ def cached_path(cache: Path, group: str, key: str, suffix: str) -> str:
     return f"{cache}/{group}/{key[:2]}/{key}{suffix}"
 
 
+KEPT_BUILDS = "site-mkdocs"
+"""Groups whose entries are whole folders (`<group>/<lang>/<key>/`): a damaged file discards its folder."""
+
+
+def discard(cache: Path, path: str) -> bool:
+    """Remove a damaged cache entry so that the build makes it again (an entry outside the
+    cache, such as the last output's file, is left alone). True if it was the cache's."""
+    try:
+        parts = Path(path).resolve().relative_to(cache.resolve()).parts
+    except ValueError:
+        return False
+    if parts and parts[0] == KEPT_BUILDS and len(parts) > 3:
+        shutil.rmtree(cache.joinpath(*parts[:3]), ignore_errors=True)
+    else:
+        Path(path).unlink(missing_ok=True)
+    return True
+
+
 def store_in_cache(target: Path, data: bytes) -> Path:
     """Write atomically (another process may be writing the same key)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -73,9 +95,13 @@ def store_in_cache(target: Path, data: bytes) -> Path:
 # from) is the same.
 
 def load_memo(path: Path, context: str) -> dict[str, Any]:
-    """The entries `save_memo` kept at `path` under this `context`; empty if none (or another)."""
+    """The entries `save_memo` kept at `path` under this `context`; empty if none (or another,
+    or its bytes are not those saved: a damaged memo would point at other files)."""
     try:
-        data = marshal.loads(path.read_bytes())
+        raw = path.read_bytes()
+        if hashlib.sha256(raw[32:]).digest() != raw[:32]:
+            return {}
+        data = marshal.loads(raw[32:])
     except (OSError, ValueError, EOFError, TypeError):
         return {}
     valid = isinstance(data, dict) and data.get("context") == context
@@ -83,7 +109,8 @@ def load_memo(path: Path, context: str) -> dict[str, Any]:
 
 
 def save_memo(path: Path, context: str, entries: dict[str, Any]) -> None:
-    store_in_cache(path, marshal.dumps({"context": context, "entries": entries}))
+    data = marshal.dumps({"context": context, "entries": entries})
+    store_in_cache(path, hashlib.sha256(data).digest() + data)  # checked by `load_memo`
 
 
 # --- whole stages ------------------------------------------------------------------------------
@@ -98,7 +125,8 @@ def replay_stage(cache: Path, out: Output, stage: str, key: str) -> list[str] | 
     except (OSError, ValueError):
         return None
     files = record.get("files", [])
-    if record.get("key") != key or not all(_kept(cache, f["sha256"]).is_file() for f in files):
+    if record.get("key") != key or not all(_usable(cache, out, _kept(cache, f["sha256"]), (f["sha256"], f["bytes"]))
+                                           for f in files):
         return None
     for f in files:
         out.link(f["path"], _kept(cache, f["sha256"]), f["kind"], sha256=(f["sha256"], f["bytes"]), keyed=True,
@@ -115,6 +143,7 @@ def remember_stage(cache: Path, out: Output, stage: str, key: str, files: Sequen
         if not kept.exists():
             kept.parent.mkdir(parents=True, exist_ok=True)
             os.link(out.root / rel, kept)  # staging files are never modified in place: share them
+            out.sources[rel] = os.fspath(kept)  # the next build checks it with the output's files
         info = dict(out.meta.get(rel, {}))
         kind = info.pop("kind", "asset")
         info.pop("stage", None)
@@ -130,9 +159,24 @@ def link_content(cache: Path, out: Output, rel: str, data: bytes, kind: str, **m
     a file the recycled output folder has already is neither written nor linked again."""
     sha256 = hashlib.sha256(data).hexdigest()
     kept = _kept(cache, sha256)
-    if not out.keeps(rel, kept) and not kept.exists():
+    if not out.keeps(rel, kept) and not _usable(cache, out, kept, (sha256, len(data))):
         store_in_cache(kept, data)
     out.link(rel, kept, kind, sha256=(sha256, len(data)), keyed=True, **meta)
+
+
+def _usable(cache: Path, out: Output, path: Path, claim: tuple[str, int]) -> bool:
+    """`path` exists and holds the bytes `claim` says (a content-store entry is named by its
+    hash); a damaged one is discarded, with a warning, and is a miss."""
+    try:
+        out.known_hash(os.fspath(path), os.stat(path), claim)
+    except OSError:
+        return False
+    except DamagedEntry as exc:
+        discard(cache, exc.path)
+        out.repairs.append(str(exc))
+        log.warning("%s", exc)
+        return False
+    return True
 
 
 def _kept(cache: Path, sha256: str) -> Path:

@@ -77,7 +77,8 @@ def _build(args: argparse.Namespace) -> int:
     for kit in kits:
         options = Options(jobs=args.jobs, strict=args.strict, only=only,
                           cache=Path(args.cache) if args.cache else None,
-                          progress=progress_default() and not args.verbose, force=args.force, kit=kit)
+                          progress=progress_default() and not args.verbose, force=args.force, kit=kit,
+                          verify=args.verify)
         out = _out(args, kit)
         report = build(Path(args.materials), out, options)
         log.info("%s %d files of kit %s into %s in %.1f s%s", "kept" if report.up_to_date else "built",
@@ -120,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--cache", help="render cache folder (default: <out>.cache)")
         p.add_argument("--force", action="store_true",
                        help="run every stage even if nothing changed since the last build")
+        p.add_argument("--verify", action="store_true",
+                       help="read every output file back against its sha256 before publishing (slow)")
 
     p = sub.add_parser("check", help="validate materials/ and list every problem")
     common(p)

@@ -15,11 +15,23 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from . import freshness
-from .cache import code_version, content_key, remember_stage, replay_stage
+from .cache import code_version, content_key, discard, remember_stage, replay_stage
 from .errors import BuildError
 from .materials import default_kit, load_project, store_lists_folder
 from .model import Project
-from .output import Output, manifest_hashes, read_manifest_lines, save_state, staging_dir, swap_in
+from .output import (
+    DamagedEntry,
+    Output,
+    as_built,
+    build_clock,
+    check_kept,
+    manifest_hashes,
+    output_state,
+    read_manifest_lines,
+    save_state,
+    staging_dir,
+    swap_in,
+)
 
 log = logging.getLogger("campaign_kit")
 T = TypeVar("T")
@@ -52,6 +64,9 @@ class Options:
     """Run every stage even when nothing changed since the last build."""
     kit: str | None = None
     """The province's kit to build (a folder of materials/kits/); None: campaign.yml's default."""
+    verify: bool = False
+    """Read every file of the new output back and check its sha256 against the manifest
+    (a build otherwise checks each file's size, and trusts kept files by inode, size and time)."""
 
 
 @dataclass
@@ -125,7 +140,13 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     automatic = gc.isenabled()
     gc.disable()
     try:
-        return _build(materials, out, options)
+        try:
+            return _build(materials, out, options)
+        except DamagedEntry as exc:
+            # A damaged cache entry only found while linking it (one no recent output had): it
+            # is discarded by now, so the build makes it again.
+            log.warning("%s; building again", exc)
+            return _build(materials, out, options)
     finally:
         if automatic:
             gc.enable()
@@ -159,9 +180,11 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
         last_extra = freshness.recorded_extra_files(cache)
         key = freshness.fingerprint(inputs, (options.strict, options.only, kit), last_extra, sources)
         if (last := freshness.up_to_date(out, cache, key)) is not None:
-            log.info("nothing changed since the last build: %s is up to date", out)
-            return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
-                               up_to_date=True)
+            if as_built(out, output_state(out, cache / STATES, stats_only=True)):
+                log.info("nothing changed since the last build: %s is up to date", out)
+                return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
+                                   up_to_date=True)
+            log.warning("%s: files changed since they were built (or no record of them): building again", out)
     # Raises ContentError before anything is written.
     project = load_project(materials, cache / "store-lists.marshal", kit)
     loaded = time.perf_counter() - started
@@ -169,12 +192,17 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
     extra = (project.print_profile,) if project.print_profile else ()
     key = freshness.fingerprint(inputs, (options.strict, options.only, kit), extra, sources)
     freshness.forget(cache)
+    clock = build_clock(cache)
     staging = staging_dir(out, cache / STATES)
     try:
         previous, previous_lines = read_manifest_lines(out)
-        output = Output(staging.folder, previous=manifest_hashes(previous), previous_root=out,
-                        existing=staging.files, recycled=staging.recycled, previous_lines=previous_lines,
-                        folder_times=staging.folder_times)
+        # Kept files (the recycled folder's, the last output's: the cache's own inodes) are
+        # trusted only as recorded; those changed in place are discarded, so stages make them again.
+        kept = check_kept(staging, out, output_state(out, cache / STATES))
+        repairs = _discard_damaged(cache, kept.damaged)
+        output = Output(staging.folder, previous=manifest_hashes(previous), existing=staging.files,
+                        recycled=kept.recycled, verified=kept.verified, fresh_ns=clock,
+                        previous_lines=previous_lines, folder_times=staging.folder_times, repairs=repairs)
         ctx = BuildContext(project=project, out=output, options=options, previous=previous,
                            previous_root=out, cache=cache, inputs=inputs, sources=sources)
         log.info("stage prepare: %.1f s (fingerprint, last output, staging folder)",
@@ -186,15 +214,40 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
             raise BuildError(f"--strict: {len(ctx.warnings)} warning(s), first: {ctx.warnings[0]}")
         finishing = time.perf_counter()
         manifest = ctx.out.write_manifest()
+        ctx.out.check_files(manifest, full=options.verify)  # raises before anything is published
         save_state(cache / STATES, ctx.out, manifest)
         swap_in(staging.folder, out)
         log.info("stage output: %.1f s (manifest, swap, old output deleted)", time.perf_counter() - finishing)
+    except DamagedEntry as exc:
+        discard(cache, exc.path)
+        shutil.rmtree(staging.folder, ignore_errors=True)
+        raise
     except BaseException:
         shutil.rmtree(staging.folder, ignore_errors=True)
         raise
     freshness.record(out, cache, key, tuple(ctx.warnings), extra, ctx.out.manifest_sha256)
+    # Repairs are said, not recorded: the next build with nothing changed has nothing to repair.
     return BuildReport(files=len(manifest["files"]), seconds=time.perf_counter() - started,
-                       warnings=tuple(ctx.warnings))
+                       warnings=(*ctx.out.repairs, *ctx.warnings))
+
+
+def _discard_damaged(cache: Path, damaged: list[tuple[str, list[str], bool]]) -> list[str]:
+    """Remove the cache entries of files changed in place; a warning for each, and for each
+    published file changed (a damaged file left in the staging folder only is just replaced)."""
+    messages = []
+    for shown, sources, published in damaged:
+        for source in sources:
+            discard(cache, source)
+        if sources:
+            messages.append(f"{', '.join(f'cache entry {s}' for s in sources)} was damaged "
+                            "(size/time changed since it was made): removed, made again")
+        elif published:
+            messages.append(f"{shown} was changed since it was built: made again")
+        else:
+            log.info("%s: changed since it was built (not published): replaced", shown)
+            continue
+        log.warning("%s", messages[-1])
+    return messages
 
 
 def _selected(only: Sequence[str]) -> list[str]:
@@ -208,7 +261,7 @@ def _run_stage(ctx: BuildContext, name: str) -> None:
     started = time.perf_counter()
     ctx.out.stage = name
     before = set(ctx.out.written)
-    module: Stage = importlib.import_module(f".stages.{STAGES[name]}", __package__)  # type: ignore[assignment]
+    module: Stage = importlib.import_module(f".stages.{STAGES[name]}", __package__)
     memo = None
     if getattr(module, "READS_STORES", True) is False:
         # Made from materials (store lists aside), templates and code only: the same inputs as
@@ -241,8 +294,12 @@ def _carry_over(ctx: BuildContext, skip: Sequence[str]) -> None:
             continue
         meta = {k: v for k, v in entry.items() if k not in ("path", "sha256", "bytes", "kind", "stage")}
         ctx.out.stage = entry["stage"]
-        ctx.out.link(entry["path"], ctx.previous_root / entry["path"], entry["kind"],
-                     sha256=(entry["sha256"], entry["bytes"]), **meta)
+        try:
+            ctx.out.link(entry["path"], ctx.previous_root / entry["path"], entry["kind"],
+                         sha256=(entry["sha256"], entry["bytes"]), **meta)
+        except DamagedEntry:
+            raise BuildError(f"--only: {entry['path']} of the last output is not as its manifest says; "
+                             "build without --only to make it again") from None
 
 
 def configure_logging(verbose: bool = False) -> None:

@@ -452,7 +452,7 @@ def background_layout(item: StoreItem, cache: Path | None = None, salt: str | No
         key = _LAYOUT_KEYS[constant] = hashlib.sha256(repr(constant).encode()).hexdigest()
     kept = cache / "layouts" / f"{key}.pickle" if cache else None
     if key not in _LAYOUTS and kept and kept.is_file():
-        _LAYOUTS[key] = pickle.loads(kept.read_bytes())  # our own cache, written below
+        _LAYOUTS.update(_load_layout(kept, key))
     if key not in _LAYOUTS:
         what = f"{item.fmt.title} ({item.carrier.name})"
         html = renderer.html(item.fmt.template, _context([item], background=True))
@@ -468,8 +468,21 @@ def background_layout(item: StoreItem, cache: Path | None = None, salt: str | No
                 raise BuildError(f"{what}: the template's '{slot.name}' box leaves the safe area")
         _LAYOUTS[key] = store_layout
         if kept:
-            store_in_cache(kept, pickle.dumps(store_layout))
+            data = pickle.dumps(store_layout)
+            store_in_cache(kept, hashlib.sha256(data).digest() + data)  # checked by `_load_layout`
     return _LAYOUTS[key]
+
+
+def _load_layout(kept: Path, key: str) -> dict[str, StoreLayout]:
+    """{key: the layout kept in the cache}, or {} if its bytes are not those written (a damaged
+    layout would misplace every store's text): it is laid out again and replaced."""
+    raw = kept.read_bytes()
+    if hashlib.sha256(raw[32:]).digest() == raw[:32]:
+        layout_: StoreLayout = pickle.loads(raw[32:])  # our own cache, written by `background_layout`
+        return {key: layout_}
+    log.warning("cache entry %s was damaged (its bytes are not those it was made with): made again", kept)
+    kept.unlink(missing_ok=True)
+    return {}
 
 
 def _font_resolver(renderer: Renderer) -> Callable[[tuple[str, ...], int], tuple[str, int]]:

@@ -21,12 +21,12 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..errors import BuildError
 from ..model import Directive, Format, Project
 from ..pipeline import BuildContext
 from ..printing.checks import check_glyphs, check_qr_pdf, check_text_inside, strings
 from ..printing.qr import ErrorLevel, QrPayload, draw, min_symbol_mm
-from ..cache import cached_file, code_version, content_key, store_in_cache
 from ..printing.render import Renderer, parallel_map, preview, require_pages, shared_renderer
 from ..printing.stores import naive_store_pdfs, render_store_items, store_directive
 
