@@ -21,22 +21,30 @@ def materials(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def small_materials(materials: Path) -> Path:
-    """The bundled materials with only a handful of stores: fast builds for stage tests."""
-    from campaign_kit.stores import FIELDS  # noqa: F401 - keeps the fixture honest about columns
+FEW_STORES = (
+    "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
+    "VNPT-LS-00001,VNPT,Cửa hàng VNPT Hữu Lũng,Số 12 đường Xương Giang,Thị trấn Hữu Lũng,"
+    "Huyện Hữu Lũng,Lạng Sơn,0205 3825 100,7:30–17:30\n"
+    "VTP-LS-00002,Viettel Post,Bưu cục Viettel Post Đình Lập,Khu 2 thị trấn Đình Lập,"
+    "Thị trấn Đình Lập,Huyện Đình Lập,Lạng Sơn,0912 345 678,7:00–21:00 hằng ngày\n")
+"""Two stores of two carriers in two districts: what the stage tests build."""
+
+
+def with_few_stores(materials: Path) -> Path:
+    """`materials` (a copy) with the default kit's store lists replaced by `FEW_STORES`."""
+    from campaign_kit.stores import FIELDS  # noqa: F401 - keeps the helper honest about columns
 
     for path in (materials / STORES).glob("*"):
         if path.suffix in (".csv", ".xlsx"):
             path.unlink()
-    (materials / STORES / "few.csv").write_text(
-        "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
-        "VNPT-LS-00001,VNPT,Cửa hàng VNPT Hữu Lũng,Số 12 đường Xương Giang,Thị trấn Hữu Lũng,"
-        "Huyện Hữu Lũng,Lạng Sơn,0205 3825 100,7:30–17:30\n"
-        "VTP-LS-00002,Viettel Post,Bưu cục Viettel Post Đình Lập,Khu 2 thị trấn Đình Lập,"
-        "Thị trấn Đình Lập,Huyện Đình Lập,Lạng Sơn,0912 345 678,7:00–21:00 hằng ngày\n",
-        encoding="utf-8")
+    (materials / STORES / "few.csv").write_text(FEW_STORES, encoding="utf-8")
     return materials
+
+
+@pytest.fixture
+def small_materials(materials: Path) -> Path:
+    """The bundled materials with only a handful of stores: fast builds for stage tests."""
+    return with_few_stores(materials)
 
 
 def build_bundled_stage(base: Path, stage: str) -> Path:

@@ -25,16 +25,9 @@ from campaign_kit.errors import BuildError
 from campaign_kit.output import Output
 from campaign_kit.pipeline import BuildReport, Options, build
 
-from .conftest import MATERIALS, STORES
+from .conftest import MATERIALS, with_few_stores
 
 PAGES = {"poster": 1, "leaflet": 2, "standee": 1, "store-banner": 1, "store-card": 1}
-FEW_STORES = (
-    "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
-    "VNPT-LS-00001,VNPT,Cửa hàng VNPT Hữu Lũng,Số 12 đường Xương Giang,Thị trấn Hữu Lũng,"
-    "Huyện Hữu Lũng,Lạng Sơn,0205 3825 100,7:30–17:30\n"
-    "VTP-LS-00002,Viettel Post,Bưu cục Viettel Post Đình Lập,Khu 2 thị trấn Đình Lập,"
-    "Thị trấn Đình Lập,Huyện Đình Lập,Lạng Sơn,0912 345 678,7:00–21:00 hằng ngày\n")
-
 
 class Built:
     def __init__(self, materials: Path, out: Path):
@@ -63,10 +56,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     base = tmp_path_factory.mktemp("damaged")
     materials = base / "materials"
     shutil.copytree(MATERIALS, materials)
-    for path in (materials / STORES).glob("*"):
-        if path.suffix in (".csv", ".xlsx"):
-            path.unlink()
-    (materials / STORES / "few.csv").write_text(FEW_STORES, encoding="utf-8")
+    with_few_stores(materials)
     kit = Built(materials, base / "site")
     kit.build()
     kit.build(force=True)  # a rebuild: the staging folder now holds the output before last

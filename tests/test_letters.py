@@ -16,7 +16,7 @@ from campaign_kit.materials import kit_names, load_project
 from campaign_kit.model import NATIONAL, Project
 from campaign_kit.pipeline import Options, build
 
-from .conftest import MATERIALS
+from .conftest import MATERIALS, with_few_stores
 
 STAGES = ("print", "bundles", "changes")
 GENERAL = ("poster", "leaflet", "standee")
@@ -46,18 +46,7 @@ def _directive(materials: Path, name: str, settings: str) -> None:
 def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled materials with two stores, built (print, bundles, changes) once."""
     base = tmp_path_factory.mktemp("letters")
-    from .conftest import STORES
-
-    shutil.copytree(MATERIALS, base / "materials")
-    for path in (base / "materials" / STORES).glob("*"):
-        if path.suffix in (".csv", ".xlsx"):
-            path.unlink()
-    (base / "materials" / STORES / "few.csv").write_text(
-        "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
-        "VNPT-LS-00001,VNPT,Cửa hàng VNPT Hữu Lũng,Số 12 đường Xương Giang,Thị trấn Hữu Lũng,"
-        "Huyện Hữu Lũng,Lạng Sơn,0205 3825 100,7:30–17:30\n"
-        "VTP-LS-00002,Viettel Post,Bưu cục Viettel Post Đình Lập,Khu 2 thị trấn Đình Lập,"
-        "Thị trấn Đình Lập,Huyện Đình Lập,Lạng Sơn,0912 345 678,7:00–21:00\n", encoding="utf-8")
+    with_few_stores(shutil.copytree(MATERIALS, base / "materials"))
     build(base / "materials", base / "out", Options(only=STAGES, cache=base / "cache"))
     return base
 

@@ -23,7 +23,7 @@ from campaign_kit.site.generated import generated_pages
 from campaign_kit.site.letters import answers, letters
 from campaign_kit.site.thumbs import cached_thumb, make_thumb, thumb_path
 
-from .conftest import MATERIALS, STORES
+from .conftest import MATERIALS, with_few_stores
 
 LANGS = (("", "vi"), ("en/", "en"), ("km/", "km"), ("zh/", "zh"))
 GENERAL = ("poster", "leaflet", "standee", "screen", "message", "form", "bundle")
@@ -92,15 +92,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Project, dict
     base = tmp_path_factory.mktemp("letters")
     materials = base / "materials"
     shutil.copytree(MATERIALS, materials)
-    for path in (materials / STORES).glob("*"):
-        if path.suffix in (".csv", ".xlsx"):
-            path.unlink()
-    (materials / STORES / "few.csv").write_text(
-        "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
-        "VNPT-LS-00001,VNPT,Cửa hàng VNPT Hữu Lũng,Số 12 đường Xương Giang,Thị trấn Hữu Lũng,"
-        "Huyện Hữu Lũng,Lạng Sơn,0205 3825 100,7:30–17:30\n"
-        "VTP-LS-00002,Viettel Post,Bưu cục Viettel Post Đình Lập,Khu 2 thị trấn Đình Lập,"
-        "Thị trấn Đình Lập,Huyện Đình Lập,Lạng Sơn,0912 345 678,7:00–21:00 hằng ngày\n", encoding="utf-8")
+    with_few_stores(materials)
     for name, text in (("2021-03-01-99-test.md", OWN_LETTER), ("2021-03-02-98-test.md", OTHER_PROVINCE),
                        ("2021-03-03-97-test.md", REPEALED)):
         (materials / "directives" / name).write_text(text, encoding="utf-8")
