@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from campaign_kit.materials import load_project  # noqa: E402
-from campaign_kit.printing.render import shared_renderer  # noqa: E402
-from campaign_kit.printing.stores import compose_item, plan_store_items  # noqa: E402
+from campaign_kit.memo import Memo  # noqa: E402
+from campaign_kit.printing.render import Renderer  # noqa: E402
+from campaign_kit.printing.stores import StorePrinter, plan_store_items  # noqa: E402
 
 
 def main() -> None:
@@ -32,14 +33,14 @@ def main() -> None:
     parser.add_argument("--materials", type=Path, default=ROOT / "materials")
     args = parser.parse_args()
     project = load_project(args.materials)
-    # Each store once: its banner and card share one QR code, as in a real build.
-    items = plan_store_items(project, project.stores[:args.stores], shared_renderer())
     with tempfile.TemporaryDirectory() as cache:
-        for item in {(i.carrier.id, i.format_name): i for i in items}.values():
-            compose_item(item, Path(cache))  # lay out each carrier's backgrounds first
+        # Planning lays out each carrier's backgrounds. Each store once: its banner and card
+        # share one QR code, as in a real build.
+        printer = StorePrinter(project.default_lang, Renderer(), Memo(Path(cache)))
+        items = plan_store_items(project, project.stores[:args.stores], printer)
         started = time.perf_counter()
         for item in items:
-            compose_item(item, Path(cache))
+            printer.compose(item)
         seconds = time.perf_counter() - started
     print(f"{len(items)} store pages composed in {seconds:.2f} s: "
           f"{seconds * 1000 / len(items):.2f} ms per page "

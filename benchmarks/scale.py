@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -126,16 +127,42 @@ def _stages(figures: dict[str, float]) -> str:
                                   if k.startswith("stage_"))
 
 
+def naive_store_pdfs(printer: Any, items: Sequence[Any]) -> int:
+    """The baseline: each planned store item's whole page laid out by WeasyPrint, one document
+    per item (same templates and checks: page count, its QR code read back, text inside the safe
+    area), no composing, no cache. Returns the pages rendered."""
+    from campaign_kit.errors import BuildError
+    from campaign_kit.printing.checks import check_qr_pdf, check_text_inside
+    from campaign_kit.printing.qr import draw
+    from campaign_kit.printing.render import require_pages
+
+    for item in items:
+        qr = draw(item.qr_url, item.qr_module_mm, item.qr_error)
+        if qr.size_mm != item.qr_size_mm:
+            raise BuildError(f"{item.rel}: QR code drawn {qr.size_mm} mm wide, planned {item.qr_size_mm} mm")
+        fmt = item.fmt
+        html = printer.renderer.html(fmt.template, printer.context(item.sheet, item, qr))
+        pdf = printer.renderer.pdf(html, item.rel)
+        require_pages(pdf, 1, f"{fmt.title}: {item.rel}")
+        check_qr_pdf(pdf, [(qr.payload, qr.symbol_mm)], [item.rel])
+        check_text_inside(pdf, fmt.safe_mm, [item.rel])
+    return len(items)
+
+
 def naive_ms_per_page(materials: Path, sample: int) -> float:
-    """One WeasyPrint document per store item, same templates: the baseline."""
+    """One WeasyPrint document per store item, same templates: the baseline. Planning (which
+    lays out each carrier's backgrounds to read their slots) is not counted."""
     from campaign_kit.materials import load_project
-    from campaign_kit.stages.print_pdfs import naive_store_pdfs
+    from campaign_kit.printing.render import Renderer
+    from campaign_kit.printing.stores import StorePrinter, plan_store_items
 
     project = load_project(materials)
+    printer = StorePrinter(project.default_lang, Renderer())
     stores = project.stores[:: max(1, len(project.stores) // sample)][:sample]
-    naive_store_pdfs(project, stores[:1])  # warm up fonts and stylesheets, like the real build
+    items = plan_store_items(project, stores, printer)
+    naive_store_pdfs(printer, items[:1])  # warm up fonts and stylesheets, like the real build
     started = time.perf_counter()
-    pages = naive_store_pdfs(project, stores)
+    pages = naive_store_pdfs(printer, items)
     return (time.perf_counter() - started) * 1000 / pages
 
 

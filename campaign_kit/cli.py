@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import faults
 from .errors import ContentError, KitError, Problem
 from .materials import default_kit, kit_names, load_project
 from .pipeline import STAGES, Options, build, configure_logging, log, progress_default
@@ -16,20 +17,27 @@ from .pipeline import STAGES, Options, build, configure_logging, log, progress_d
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure_logging(args.verbose)
-    try:
-        return int(args.func(args))
-    except ContentError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) found; nothing was written.", file=sys.stderr)
-        return 1
-    except KitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        print("The previous output, if any, is untouched.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted; the previous output, if any, is untouched.", file=sys.stderr)
-        return 130
+    with faults.stop_signals_interrupt():  # SIGTERM too: the staging folder is removed, workers stopped
+        try:
+            return int(args.func(args))
+        except ContentError as exc:
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print(f"{len(exc.problems)} problem(s) found; nothing was written.", file=sys.stderr)
+            return 1
+        except faults.Fault as exc:  # a full disk, a read-only folder, another build: one line
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        except KitError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            print("The previous output, if any, is untouched.", file=sys.stderr)
+            return 1
+        except OSError as exc:  # outside a build: serve's port, ...
+            print(f"error: {faults.describe(exc)}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt as exc:
+            print(f"interrupted: {exc}" if str(exc) else "interrupted", file=sys.stderr)
+            return faults.exit_status(exc)
 
 
 ALL_KITS = "all"
@@ -80,7 +88,8 @@ def _build(args: argparse.Namespace) -> int:
                           progress=progress_default() and not args.verbose, force=args.force, kit=kit,
                           verify=args.verify)
         out = _out(args, kit)
-        report = build(Path(args.materials), out, options)
+        with faults.building(out):
+            report = build(Path(args.materials), out, options)
         log.info("%s %d files of kit %s into %s in %.1f s%s", "kept" if report.up_to_date else "built",
                  report.files, kit, out, report.seconds,
                  f" ({len(report.warnings)} warning(s))" if report.warnings else "")

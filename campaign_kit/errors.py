@@ -25,7 +25,7 @@ class Problem:
     def __str__(self) -> str:
         parts = [self.file]
         if self.line is not None:
-            unit = "row" if self.file.endswith((".csv", ".xlsx")) else "line"
+            unit = "row" if self.file.lower().endswith((".csv", ".xlsx")) else "line"
             parts.append(f"{unit} {self.line}")
         if self.field:
             parts.append(self.field)

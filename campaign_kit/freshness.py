@@ -2,7 +2,7 @@
 
 Every input that shapes an output goes into one fingerprint: the bytes of `materials/`,
 `docs/`, `templates/` and `mkdocs.yml`, the pipeline's code and library versions
-(`cache.code_version`), the fonts on this machine (path, size and date of each file), the print
+(`memo.code_version`), the fonts on this machine (path, size and date of each file), the print
 profile, and the build options. A build records its fingerprint next to its cache once its output
 is in place; the next build with the same fingerprint, and an output still as the manifest
 describes it, stops there. Anything else goes through the stages, whose own caches re-render
@@ -11,6 +11,7 @@ only what changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -18,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .cache import code_version, content_key
+from .memo import code_version, digest
 from .output import MANIFEST
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def fingerprint(materials: tuple[Path, str] | dict[str, str], options: Any, extr
     parts.extend(f"{k}\0{v}" for k, v in sorted((source_hashes() if sources is None else sources).items()))
     parts.extend(fonts_digest())
     parts.extend(_stats([Path(f) for f in extra_files]))
-    return content_key(*parts)
+    return digest(*parts)
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,9 +71,11 @@ def fonts_digest() -> tuple[str, ...]:
     return tuple(line for folder in FONT_DIRS if folder.is_dir() for line in _stats(sorted(folder.rglob("*"))))
 
 
-def up_to_date(out: Path, cache: Path, key: str) -> tuple[int, tuple[str, ...]] | None:
-    """(files, warnings) of `out` if it was built from inputs with this fingerprint and is
-    unchanged since (every file of its manifest present with its size); else None."""
+def up_to_date(out: Path, cache: Path, key: str, today: dt.date) -> tuple[int, tuple[str, ...]] | None:
+    """(files, warnings) of `out` if it was built from inputs with this fingerprint, its
+    manifest is the one that build wrote, and no letter that waited for its date is due by
+    `today`; else None. Whether its files are still as built is
+    `output.as_built`'s one `stat` each."""
     try:
         last = json.loads((cache / RECORD).read_text(encoding="utf-8"))
         manifest_bytes = (out / MANIFEST).read_bytes()
@@ -80,25 +83,22 @@ def up_to_date(out: Path, cache: Path, key: str) -> tuple[int, tuple[str, ...]] 
         return None
     if last.get("fingerprint") != key or last.get("manifest") != hashlib.sha256(manifest_bytes).hexdigest():
         return None
-    files = json.loads(manifest_bytes)["files"]
-    for entry in files:
-        try:
-            if os.stat(out / entry["path"]).st_size != entry["bytes"]:
-                return None
-        except OSError:
-            return None
-    return len(files), tuple(last.get("warnings", ()))
+    if last.get("until") and today >= dt.date.fromisoformat(last["until"]):
+        return None
+    # Each entry has one key "path" (a quote inside a value is escaped): counted, not parsed.
+    return manifest_bytes.count(b'"path": '), tuple(last.get("warnings", ()))
 
 
 def record(out: Path, cache: Path, key: str, warnings: tuple[str, ...], extra_files: tuple[str, ...] = (),
-           manifest_sha256: str | None = None) -> None:
+           manifest_sha256: str | None = None, until: dt.date | None = None) -> None:
     """After a build put its output in place: remember what it was built from (`extra_files`:
     the inputs outside the folders, as given to `fingerprint`; `manifest_sha256`: of the
-    manifest just written, when known)."""
+    manifest just written, when known; `until`: the date of the first letter waiting for it)."""
     manifest = manifest_sha256 or hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
     temp = cache / (RECORD + ".part")
     temp.write_text(json.dumps({"fingerprint": key, "manifest": manifest, "warnings": warnings,
-                                "extra_files": list(extra_files)}, ensure_ascii=False) + "\n", encoding="utf-8")
+                                "extra_files": list(extra_files),
+                                "until": until.isoformat() if until else None}, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temp, cache / RECORD)
 
 

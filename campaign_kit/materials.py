@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
+import operator
+import os
 import re
 import string
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Mapping, TypeVar
+from typing import Annotated, Any, Iterable, Mapping, Sequence, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .errors import ContentError, Problem
+from .errors import ContentError, KitError, Problem
+from .memo import Memo
 from .model import (
     CONTROL_CHARS,
+    MAX_STORE_CHARS,
     NATIONAL,
+    PRINTED,
     Campaign,
     Deadline,
     Directive,
@@ -31,11 +39,13 @@ from .model import (
     Project,
     Province,
     Settings,
+    Store,
     Texts,
     char_problem,
     shown,
     url_problem,
 )
+from .printing.fonts import FontTable, load_font_table
 from .publish.labels import kit_words
 from .site.texts import SITE_KEYS
 from .stores import load_store_lists
@@ -44,6 +54,7 @@ from .yamlsrc import Located, YamlSyntaxError, parse_yaml
 
 M = TypeVar("M", bound=BaseModel)
 _FRONT = re.compile(r"\A---\s*\n(.*?\n)---\s*(\n|\Z)", re.S)
+log = logging.getLogger("campaign_kit")
 
 MAX_TEXT_CHARS = 5_000
 """The longest text value (`materials/text/*.yml`): the longest bundled one, the loudspeaker
@@ -52,11 +63,13 @@ small (README, Input rules)."""
 
 
 class _Collector:
-    """Problems found so far, with the names files are shown by in messages."""
+    """Problems found so far, with the names files are shown by in messages, and what is printed
+    (checked for glyphs once everything is read)."""
 
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
+        self.printed = _Printed()
 
     def name(self, path: Path) -> str:
         try:
@@ -131,10 +144,33 @@ def store_lists_folder(kit: str) -> str:
     return f"{KITS}/{kit}/stores/"
 
 
-def load_project(root: Path, cache: Path | None = None, kit: str | None = None) -> Project:
+BUILD_DATE = "CAMPAIGN_KIT_DATE"
+"""The environment variable that sets the build's date (YYYY-MM-DD): see `build_date`."""
+VIETNAM = dt.timezone(dt.timedelta(hours=7))
+
+
+def build_date() -> dt.date:
+    """The date the directives are applied as of: `CAMPAIGN_KIT_DATE` when set (to rebuild an
+    output of another day exactly, or to preview a letter before its date), else today in
+    Vietnam (UTC+7). An input like materials/: the same materials on the same date build the
+    same files."""
+    value = os.environ.get(BUILD_DATE, "").strip()
+    if not value:
+        return dt.datetime.now(VIETNAM).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise KitError(f"{BUILD_DATE}='{shown(value)}' is not a date: write YYYY-MM-DD") from None
+
+
+def load_project(root: Path, memo: Memo | None = None, kit: str | None = None,
+                 today: dt.date | None = None) -> Project:
     """Read and validate one kit (default: campaign.yml's `default_kit`); raise `ContentError`
-    listing every problem found. `cache`: a file where each store list's checked rows are kept
-    (`stores.load_store_lists`)."""
+    listing every problem found. `memo`: where each store list's checked rows are kept
+    (`stores.load_store_lists`). `today`: the build's date (default `build_date()`): a directive
+    dated after it is not in force, and said so (`Project.notices`), unless it has `apply_early`."""
+    as_of = today or build_date()
+    fonts = load_font_table(PRINT_TEMPLATES)  # before reading anything: missing fonts are a fault
     root = root.resolve()
     c = _Collector(root)
     if not root.is_dir():
@@ -159,17 +195,30 @@ def load_project(root: Path, cache: Path | None = None, kit: str | None = None) 
     formats = _load_formats(c, root / "formats.yml", allowed)
     province_names = {p.name for p in provinces} if provinces is not None else None
     texts = _load_texts(c, root / "text", campaign)
-    directives = _load_directives(c, root / "directives", allowed, province_names,
-                                  known_outputs(formats, texts))
+    directives, notices = _load_directives(c, root / "directives", allowed, province_names,
+                                           known_outputs(formats, texts), as_of)
     stores = []
     if campaign is not None and provinces is not None:
         folder = root / store_lists_folder(kit)
         store_files = sorted(p for p in folder.glob("*")
                              if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith("~$"))
         stores = load_store_lists(store_files, {p: c.name(p) for p in store_files}, campaign.carriers,
-                                  provinces, c.problems, cache)
+                                  provinces, c.problems, memo)
+        _check_store_lengths(c, stores)
+        c.printed.stores = stores
     if campaign is not None:  # the kit applies the national directives and its own province's
         directives = [d for d in directives if d.scope in (NATIONAL, campaign.campaign.province)]
+        if campaign_src is not None:
+            for i, carrier in enumerate(campaign.carriers):  # its name is on every store banner
+                c.printed.add(campaign.languages[0].code, c.name(root / "campaign.yml"),
+                              campaign_src.line(("carriers", i, "name")), f"carriers[{i}].name", carrier.name)
+        if kit_src is not None:
+            c.printed.add(None, c.name(kit_path), kit_src.line(("department",)), "department",
+                          campaign.campaign.department)
+    applied = {d.file for d in directives}
+    notices = [n for n in notices if n.file in applied]
+    for notice in notices:
+        log.warning("%s", notice)
     effective = _effective(c, root / "campaign.yml", campaign_src, kit_path, kit_src, campaign, directives)
     if campaign is not None and kit_src is not None:
         if problem := _site_url_problem(campaign.site_url, campaign.allowed_domains):
@@ -178,6 +227,8 @@ def load_project(root: Path, cache: Path | None = None, kit: str | None = None) 
             _check_profile(c, root, kit_path, campaign.print_profile, kit_src.line(("print_profile",)))
         if province_names is not None and campaign.campaign.province not in province_names:
             c.add(kit_path, kit_src.line(("province",)), "province", "province not found in regions.yml")
+    if campaign is not None and texts is not None:
+        c.printed.check(c, fonts, [lang.code for lang in campaign.languages])
 
     if c.problems:
         raise ContentError(c.problems)
@@ -187,7 +238,7 @@ def load_project(root: Path, cache: Path | None = None, kit: str | None = None) 
         root=str(root), campaign=campaign,
         directives=tuple(sorted(directives, key=lambda d: d.sort_key, reverse=True)),
         effective=effective, formats=formats, stores=tuple(stores), provinces=provinces,
-        texts=texts)
+        texts=texts, as_of=as_of, notices=tuple(notices))
 
 
 def _campaign(c: _Collector, root: Path, kit: str, src: Located | None, kit_file: KitFile | None) -> Campaign | None:
@@ -254,6 +305,9 @@ def _load_formats(c: _Collector, path: Path, allowed: tuple[str, ...] | None) ->
             c.add(path, src.line(("formats", name)), f"formats.{name}", "a screen needs width_px and height_px")
         elif fmt.kind != "screen" and not (fmt.width_mm and fmt.height_mm):
             c.add(path, src.line(("formats", name)), f"formats.{name}", "a printed format needs width_mm and height_mm")
+        if fmt.kind in PRINTED.general_kinds:  # the title of its PDF, in every language
+            c.printed.add(None, c.name(path), src.line(("formats", name, "title")), f"formats.{name}.title",
+                          fmt.title)
         formats[str(name)] = fmt
     return formats
 
@@ -291,15 +345,19 @@ def _output_problem(selector: str, known: Mapping[str, set[str]]) -> str | None:
 
 
 def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | None,
-                     provinces: set[str] | None, outputs: Mapping[str, set[str]] | None) -> list[Directive]:
+                     provinces: set[str] | None, outputs: Mapping[str, set[str]] | None,
+                     as_of: dt.date) -> tuple[list[Directive], list[Problem]]:
     """Every directive file, of every scope; `allowed`: the domains URLs may use (None:
     campaign.yml is broken, so URLs are not checked this pass); `provinces`: the provinces of
     regions.yml a scope may name (None: regions.yml is broken); `outputs`: what measures may
-    name (`known_outputs`)."""
-    directives = []
+    name (`known_outputs`). A letter dated after `as_of` (the build's date) is not in force yet
+    unless its front matter says `apply_early: true`: the notices say which."""
+    directives: list[Directive] = []
+    notices: list[Problem] = []
     files = sorted(folder.glob("*.md")) if folder.is_dir() else []
     if not files:
         c.add(folder, None, "", "no directive files (*.md): at least one must set the campaign settings")
+        return directives, notices
     numbers: dict[str, str] = {}
     for path in files:
         text = c.read(path)
@@ -344,17 +402,27 @@ def _load_directives(c: _Collector, folder: Path, allowed: tuple[str, ...] | Non
             c.add(path, src.line(("number",)), "number",
                   f"directive {front.number} of {front.issuer} is already in {numbers[ident]}")
         numbers[ident] = c.name(path)
+        for name in ("number", "issuer_short"):  # printed in every language: "Thực hiện theo văn bản …"
+            if value := getattr(front, name):
+                c.printed.add(None, c.name(path), src.line((name,)), name, value)
         date, day_known = (front.date, True) if isinstance(front.date, dt.date) else (
             dt.date.fromisoformat(front.date + "-01"), False)
+        # A letter dated only by month may be of its first day: it waits only while that is ahead.
+        deferred = front.in_force and not front.apply_early and date > as_of
+        if deferred:
+            when = "that date" if day_known else date.isoformat()
+            notices.append(Problem(c.name(path), src.line(("date",)), "date",
+                                   f"dated {front.date}: not applied before {when} (the build's date is "
+                                   f"{as_of}; write apply_early: true to apply it now)"))
         directives.append(Directive(
             number=front.number, date=date, day_known=day_known, issuer=front.issuer,
-            title=front.title, in_force=front.in_force, summary_md=summary,
+            title=front.title, in_force=front.in_force and not deferred, deferred=deferred, summary_md=summary,
             settings=dict(front.settings), file=c.name(path), source=front.source, scope=front.scope,
             issuer_short=front.issuer_short, date_note=front.date_note,
             deadlines=tuple(Deadline(d.what, d.when, d.form) for d in front.deadlines),
             forms=dict(front.forms),
             measures=tuple(Measure(m.text, m.audience, m.outputs, m.not_yet) for m in front.measures)))
-    return directives
+    return directives, notices
 
 
 def _check_setting_values(c: _Collector, path: Path, src: Located, values: Mapping[str, Any],
@@ -376,6 +444,8 @@ def _check_setting_values(c: _Collector, path: Path, src: Located, values: Mappi
             continue
         if name in Settings.url_fields() and allowed is not None and (problem := url_problem(value, allowed)):
             c.add(path, line, ".".join(prefix + (name,)), problem)
+        elif isinstance(value, str):  # printed in every language if a print shows it (`_Printed`)
+            c.printed.add(None, c.name(path), line, ".".join(prefix + (name,)), value, setting=name)
 
 
 def _effective(c: _Collector, campaign_path: Path, src: Located | None, kit_path: Path,
@@ -454,8 +524,128 @@ def _load_texts(c: _Collector, folder: Path, campaign: Campaign | None) -> Texts
                 c.add(site_file if site_file.is_file() else folder / f"{codes[0]}.yml", None, key,
                       "missing text: the site needs it in the default language (see the bundled "
                       "materials/text/ files)")
+    for code in codes:  # each text as it prints in each language: its own, or the default's
+        keys = PRINTED.texts + (PRINTED.store_texts if code == codes[0] else ())
+        for key in dict.fromkeys(keys):
+            shown_in = code if (code, key) in where else codes[0]
+            if (shown_in, key) not in where:
+                continue  # a text the default language lacks: its pages fail on it, not here
+            path, src = where[shown_in, key]
+            for sub, value in _walk(by_lang[shown_in][key], (key,)):
+                c.printed.add(code, c.name(path), src.line(sub), _label(sub), value)
     missing = {code: tuple(k for k in default if k not in by_lang[code]) for code in codes}
     return Texts(by_lang=by_lang, default_lang=codes[0], missing=missing)
+
+
+# --- what is printed: store fields, glyphs ------------------------------------------------------
+
+PRINT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "print"
+"""Where the print fonts are listed (`fonts.yml`)."""
+
+
+STORE_PRINTED = ("store_id", "name", "address", "ward", "district", "opening_hours")
+"""The fields of a store row its banner and card print (the address line holds the ward and the
+district; the id names its link; the phone is digits by then), in the default language."""
+_store_fields = operator.attrgetter(*STORE_PRINTED)
+
+
+def _store_row(store: Store) -> tuple[str, int | None]:
+    """The file and row a store came from (`Store.source`: "materials/.../x.csv, row 12")."""
+    file, _, row = store.source.rpartition(", row ")
+    return (file or store.source), (int(row) if row.isdigit() else None)
+
+
+def _check_store_lengths(c: _Collector, stores: Sequence[Store]) -> None:
+    """Each printed field within `MAX_STORE_CHARS` (a 5,000-character name is refused here, not
+    after the print stage has measured it)."""
+    limits = tuple(MAX_STORE_CHARS.items())
+    for store in stores:
+        for name, limit in limits:
+            if len(value := getattr(store, name)) > limit:
+                file, row = _store_row(store)
+                c.problems.append(Problem(file, row, name, f"{len(value):,} characters: at most {limit:,} "
+                                                           "are allowed (shorten it in the store list)"))
+
+
+@dataclass(frozen=True)
+class _Where:
+    file: str
+    line: int | None
+    field: str
+    value: str
+    setting: str | None
+    """The setting this is a value of: checked only if a print shows that setting."""
+
+
+class _Printed:
+    """Every text the prints show, where it is written and the language it prints in; checked
+    against that language's fonts (`templates/print/fonts.yml`) in one pass at the end: all of a
+    language's texts at once (20,000 stores' fields in a few set operations), and a text is looked
+    for only when its language lacks a character."""
+
+    def __init__(self) -> None:
+        self.by_lang: dict[str | None, list[_Where]] = {}
+        """Language (None: every language) -> what prints in it."""
+        self.stores: Sequence[Store] = ()
+        """Printed in the default language (`STORE_PRINTED`)."""
+
+    def add(self, lang: str | None, file: str, line: int | None, field: str, value: str,
+            setting: str | None = None) -> None:
+        self.by_lang.setdefault(lang, []).append(_Where(file, line, field, value, setting))
+
+    def check(self, c: _Collector, fonts: FontTable, langs: Sequence[str]) -> None:
+        """`langs`: the languages things print in, the default first (store items print in it)."""
+        # Settings a print shows: its templates' own, and those its texts fill in (a bad
+        # placeholder is reported already: the pattern only finds well-formed ones).
+        shown_settings = set(PRINTED.settings) | {
+            m.group(1) for lang in langs for w in self.by_lang.get(lang, ()) for m in _PLACEHOLDER.finditer(w.value)}
+        lacking: dict[tuple[str, int | None, str], dict[str, frozenset[str]]] = {}
+        for lang in langs:
+            wheres = [w for w in (*self.by_lang.get(None, ()), *self.by_lang.get(lang, ()))
+                      if w.setting is None or w.setting in shown_settings]
+            rows = [_store_fields(s) for s in self.stores] if lang == langs[0] else []
+            missing = fonts.missing_glyphs(lang, [*(w.value for w in wheres), *(v for r in rows for v in r)])
+            if not missing:
+                continue  # nearly always: no text of the language is looked at again
+            for w in wheres:
+                if not missing.isdisjoint(w.value):
+                    lacking.setdefault((w.file, w.line, w.field), {})[lang] = frozenset(missing.intersection(w.value))
+            for store, row in zip(self.stores, rows):
+                for name, value in zip(STORE_PRINTED, row):
+                    if not missing.isdisjoint(value):
+                        file, number = _store_row(store)
+                        lacking.setdefault((file, number, name), {})[lang] = frozenset(missing.intersection(value))
+        for (file, line, name), by_lang in lacking.items():
+            c.problems.append(Problem(file, line, name, _glyph_message(by_lang, fonts)))
+
+
+_LISTED = 5
+"""Characters a glyph problem names (a name in another script lacks dozens)."""
+
+
+def _glyph_message(lacking: Mapping[str, frozenset[str]], fonts: FontTable) -> str:
+    """"U+1F9A0 🦠 MICROBE is in no font it prints in (vi, en: Noto Sans; km: …)": the
+    characters, and the languages with their fonts (grouped when they lack the same ones)."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for lang, chars in lacking.items():
+        groups.setdefault(chars, []).append(lang)
+    parts = []
+    for chars, langs in groups.items():
+        stacks: dict[tuple[str, ...], list[str]] = {}
+        for lang in langs:
+            stacks.setdefault(fonts.stack(lang), []).append(lang)
+        where = "; ".join(f"{', '.join(ls)}: {', '.join(stack)}" for stack, ls in stacks.items())
+        listed = sorted(chars)
+        names = ", ".join(_code_point(ch) for ch in listed[:_LISTED])
+        more = f" and {len(listed) - _LISTED} more" if len(listed) > _LISTED else ""
+        parts.append(f"{names}{more} {'is' if len(chars) == 1 else 'are'} in no font it prints in ({where})")
+    return "; ".join(parts) + ": remove it, or add a font that has it to templates/print/fonts.yml"
+
+
+def _code_point(char: str) -> str:
+    """"U+1F9A0 🦠 MICROBE": a character no font draws is named, never only shown."""
+    shown_as = f" {char}" if char.isprintable() else ""
+    return f"U+{ord(char):04X}{shown_as} {unicodedata.name(char, '')}".rstrip()
 
 
 def _site_url_problem(url: str, allowed: tuple[str, ...]) -> str | None:
@@ -545,7 +735,7 @@ _LINK_TARGETS = (
 Matched without needing the opening `[`, so a value that closes a template's link is caught too."""
 _ACTIVE_HTML = re.compile(r"(?i)<\s*(script|iframe|frame|object|embed|style|form|base|meta|link|svg|math)\b")
 _EVENT_HANDLER = re.compile(r"(?i)[<{][^<>{}]*?\b(on[a-z]+)\s*=")  # in a tag or {: attr_list }
-_URL_SETTING = re.compile(r"\{(\w+)\}")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _link_problems(text: str, allowed: tuple[str, ...], site_links: bool) -> list[tuple[int, str]]:
@@ -575,7 +765,7 @@ def _link_problems(text: str, allowed: tuple[str, ...], site_links: bool) -> lis
 def _target_problem(target: str, allowed: tuple[str, ...], site_links: bool) -> str | None:
     if not target:
         return None
-    setting = _URL_SETTING.fullmatch(target)
+    setting = _PLACEHOLDER.fullmatch(target)
     if setting and setting.group(1) in Settings.url_fields():
         return None  # filled with a URL setting, itself checked by url_problem
     if _is_site_link(target):

@@ -13,12 +13,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from types import MappingProxyType
-from typing import Annotated, Any, Iterable, Literal, Mapping
+from typing import Annotated, Any, Iterable, Iterator, Literal, Mapping
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from .errors import BuildError
+from .errors import BuildError, Problem
 from .text import fold, slug
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -44,6 +44,43 @@ class Language(_Strict):
     """lunr language for the site search, when the theme supports one (None: tokenise only)."""
 
 
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class PrintColour(_Strict):
+    """A colour as the press prints it: C, M, Y, K in percent, for the kit's `print_profile`.
+    Written `[c, m, y, k]` in campaign.yml, or `{cmyk: [c, m, y, k], spot: PANTONE 2945 C}`."""
+
+    cmyk: tuple[Percent, Percent, Percent, Percent]
+    spot: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60,
+                                           pattern=r"^[ -~]+$")] | None = None
+    """A spot ink's name: the colour prints in that ink (a Separation colour space, `cmyk` its
+    stand-in for a press without it). ASCII, as a PDF ink name should be."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: Any) -> Any:
+        return {"cmyk": value} if isinstance(value, (list, tuple)) else value
+
+    def css(self) -> str:
+        """`device-cmyk(0.96 0.65 0 0)`: WeasyPrint paints it as is, in DeviceCMYK."""
+        return "device-cmyk(" + " ".join(f"{v / 100:.4g}" for v in self.cmyk) + ")"
+
+
+class CarrierPrint(_Strict):
+    background: PrintColour
+    foreground: PrintColour
+    accent: PrintColour
+
+
+class PrintColours(_Strict):
+    primary: PrintColour
+    primary_dark: PrintColour
+    accent: PrintColour
+    text: PrintColour
+    background: PrintColour
+
+
 class Carrier(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
     name: Text
@@ -52,6 +89,8 @@ class Carrier(_Strict):
     background: Colour
     foreground: Colour
     accent: Colour
+    print: CarrierPrint | None = None
+    """The same three colours for print (the store items' PDF/X-4 files)."""
 
 
 class Province(_Strict):
@@ -65,6 +104,8 @@ class Colours(_Strict):
     accent: Colour
     text: Colour
     background: Colour
+    print: PrintColours | None = None
+    """The same colours for print (the PDF/X-4 files); needed by a kit with a `print_profile`."""
 
 
 class CampaignInfo(_Strict):
@@ -96,7 +137,8 @@ class KitFile(_Strict):
     sample_stores: bool = False
     """True while the kit's `stores/` holds sample lists: the site and prints say so."""
     print_profile: str | None = None
-    """A CMYK ICC profile from the print shop (path under materials/)."""
+    """The press's CMYK ICC profile (path under materials/; the kits name the shipped
+    print/ISOcoated_v2_300_bas.icc): every general item also comes as PDF/X-4 for it."""
     settings: Mapping[str, Any] = Field(default_factory=dict)
     """The department's defaults for settings no directive sets (over campaign.yml's)."""
 
@@ -120,8 +162,40 @@ class Campaign(_Strict):
     settings: Mapping[str, Any] = Field(default_factory=dict)
     """Department defaults for settings no directive sets (a directive overrides them)."""
     print_profile: str | None = None
-    """A CMYK ICC profile from the print shop (path under materials/): when given, every poster,
-    leaflet and standee also comes as a PDF/X-4 file with that output intent. RGB otherwise."""
+    """A CMYK ICC profile (path under materials/): when given, every poster, leaflet and standee
+    also comes as a PDF/X-4 file with that output intent, in the colours' `print` values."""
+
+    @model_validator(mode="after")
+    def _print_colours(self) -> Campaign:
+        """PDF/X-4 files paint only CMYK: every colour they may use needs its print value."""
+        if self.print_profile:
+            missing = ([] if self.colours.print else ["colours.print"]) + [
+                f"carriers[{i}].print ({c.id})" for i, c in enumerate(self.carriers) if c.print is None]
+            if missing:
+                raise ValueError(f"a kit with a print_profile prints in CMYK: give {', '.join(missing)} "
+                                 "(C, M, Y, K in percent, as campaign.yml's colours do)")
+        # A page's colours are told apart by their CMYK values: a spot ink needs its own.
+        spots: dict[tuple[float, ...], set[str | None]] = {}
+        stand_ins: dict[str, set[tuple[float, ...]]] = {}
+        for colour in self.print_colours():
+            spots.setdefault(colour.cmyk, set()).add(colour.spot)
+            if colour.spot:
+                stand_ins.setdefault(colour.spot, set()).add(colour.cmyk)
+        for cmyk, names in spots.items():
+            if len(names) > 1:
+                listed = ", ".join(sorted(n or "no spot ink" for n in names))
+                raise ValueError(f"CMYK {list(cmyk)} is given to {listed}: a spot ink's CMYK stand-in "
+                                 "must differ from every other print colour's")
+        for spot, values in stand_ins.items():
+            if len(values) > 1:
+                raise ValueError(f"the spot ink {spot} has {len(values)} CMYK stand-ins: give it one")
+        return self
+
+    def print_colours(self) -> Iterator[PrintColour]:
+        """Every print colour of campaign.yml: the campaign's, then each carrier's."""
+        for group in (self.colours.print, *(c.print for c in self.carriers)):
+            if group is not None:
+                yield from (getattr(group, name) for name in type(group).model_fields)
 
 
 # --- directives -----------------------------------------------------------------------------
@@ -213,6 +287,9 @@ class DirectiveFront(_Strict):
     regions.yml whose kit applies it."""
     title: Text
     in_force: bool = True
+    apply_early: bool = False
+    """The department applies the letter before its date (a letter dated after the build's date
+    otherwise waits for that date: `materials.build_date`)."""
     source: str | None = None
     """The file in shared/seeds (or the public reference) the directive was taken from."""
     settings: Mapping[str, Any] = Field(default_factory=dict)
@@ -261,6 +338,7 @@ class Directive:
     issuer: str
     title: str
     in_force: bool
+    """In force on the build's date: its front matter's `in_force`, and not `deferred`."""
     summary_md: str
     """The body of the file: Markdown summary shown on the site."""
     settings: Mapping[str, Any]
@@ -272,6 +350,8 @@ class Directive:
     deadlines: tuple[Deadline, ...] = ()
     forms: Mapping[str, FormFront] = field(default_factory=dict)
     measures: tuple[Measure, ...] = ()
+    deferred: bool = False
+    """Dated after the build's date (without `apply_early`): not in force before that date."""
 
     @property
     def slug(self) -> str:
@@ -325,6 +405,15 @@ class Format(_Strict):
 
 
 # --- stores ---------------------------------------------------------------------------------
+
+MAX_STORE_CHARS: Mapping[str, int] = MappingProxyType({
+    "store_id": 40, "name": 150, "address": 200, "ward": 100, "opening_hours": 100})
+"""The longest value a store's printed field may have (README, Input rules), far above real
+lists (the bundled ones reach 20, 120, 114, 30 and 44 characters): what `check` can refuse
+without laying text out. Whether a shorter value fits its box depends on its letters' widths:
+the print stage measures that (a name of 180 Vietnamese characters, or of 100 capital Ws, does not
+fit a card's three lines at 11 pt) and reports the row and field."""
+
 
 @dataclass(frozen=True, slots=True)
 class Store:
@@ -403,6 +492,43 @@ class Texts:
         return MappingProxyType(merged)
 
 
+# --- what the prints show ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PrintContract:
+    """Which texts and settings the printed items show, and in which languages: what `check`
+    looks for glyphs in (`materials.load_project`), so that it refuses what `build` would."""
+
+    texts: tuple[str, ...]
+    """Text keys of posters, leaflets, standees and screens: printed in every language."""
+    store_texts: tuple[str, ...]
+    """Text keys of store banners and cards: printed in the default language."""
+    general_settings: frozenset[str]
+    """Settings posters, leaflets, standees and screens show besides their texts' `{placeholders}`."""
+    store_settings: frozenset[str]
+    """The same for store items; `support_points` is why they exist."""
+    general_kinds: tuple[str, ...]
+    """Format kinds made in every language (the format's title is its PDF's)."""
+
+    @property
+    def settings(self) -> frozenset[str]:
+        return self.general_settings | self.store_settings
+
+
+PRINTED = PrintContract(
+    # The one list: the print and screens stages render these, `check` looks for their glyphs.
+    texts=("tagline", "poster_headline", "poster_lead", "steps", "why", "scan_caption",
+           "lookalike_warning", "hotline_label", "official_site_label", "follows_directive",
+           "why_title", "how_title", "leaflet_back_hint"),
+    store_texts=("banner_title", "banner_subtitle", "hotline_label", "official_site_label",
+                 "follows_directive", "store_scan_caption", "store_card_title", "opening_hours_label",
+                 "phone_label", "sample_print", "sample_mark", "steps"),
+    general_settings=frozenset({"app_name", "hotline", "official_site"}),
+    store_settings=frozenset({"hotline", "official_site", "support_points"}),
+    general_kinds=("poster", "leaflet", "standee"),
+)
+
+
 # --- the whole project ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -432,6 +558,10 @@ class Project:
     stores: tuple[Store, ...]
     provinces: tuple[Province, ...]
     texts: Texts
+    as_of: dt.date | None = None
+    """The build's date: the directives in force are those dated up to it (`Directive.deferred`)."""
+    notices: tuple[Problem, ...] = ()
+    """What a person must know that is not a problem (a directive waiting for its date)."""
 
     @property
     def settings(self) -> Settings:

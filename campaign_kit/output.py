@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple
 
+from .artifacts import KINDS as KINDS
+from .artifacts import Artifact
 from .errors import BuildError
 
 MANIFEST = "manifest.json"
-KINDS = ("page", "asset", "poster", "leaflet", "standee", "store-banner", "store-card", "screen",
-         "preview", "message", "form", "bundle", "report")
 
 
 class DamagedEntry(BuildError):
@@ -84,7 +84,8 @@ class Output:
     """The staging folder of one build, and what each stage says about the files it wrote."""
 
     root: Path
-    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    made: dict[str, Artifact] = field(default_factory=dict)
+    """What each file is, as the stage that made it described it."""
     stage: str = ""
     """The stage writing now; recorded per file so `--only` can carry the others' files over."""
     hashes: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -226,14 +227,9 @@ class Output:
 
     def describe(self, relpath: str, kind: str, **meta: Any) -> None:
         """Record what a file is: its kind and `lang`, `store_id`, `format`, `directive`, ..."""
-        if kind not in KINDS:
-            raise ValueError(f"unknown output kind {kind!r}")
         if relpath not in self.recycled:  # those were checked when they were written
             _checked_parts(relpath)
-        entry = {"kind": kind, "stage": self.stage, **meta}
-        if None in meta.values():  # rare: one C pass instead of a comprehension per file
-            entry = {k: v for k, v in entry.items() if v is not None}
-        self.meta[relpath] = entry
+        self.made[relpath] = Artifact.of(relpath, kind, self.stage, meta)
 
     def has(self, relpath: str) -> bool:
         """Whether `relpath` was written (or linked) and is there."""
@@ -255,7 +251,8 @@ class Output:
             if rel == MANIFEST:
                 continue
             digest, size = self.digest(rel)
-            meta = self.meta.get(rel) or {"kind": "page" if rel.endswith(".html") else "asset"}
+            made = self.made.get(rel)
+            meta = made.entry() if made else {"kind": "page" if rel.endswith(".html") else "asset"}
             entries.append({"path": rel, "sha256": digest, "bytes": size, **meta})
         return {"files": entries}
 

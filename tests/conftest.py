@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from campaign_kit.artifacts import Artifact
 
 ROOT = Path(__file__).resolve().parent.parent
 MATERIALS = ROOT / "materials"
@@ -45,6 +49,13 @@ def with_few_stores(materials: Path) -> Path:
 def small_materials(materials: Path) -> Path:
     """The bundled materials with only a handful of stores: fast builds for stage tests."""
     return with_few_stores(materials)
+
+
+def artifacts(meta: dict[str, dict[str, Any]]) -> dict[str, Artifact]:
+    """Manifest-style entries (path -> {kind, lang, ...}) as the artifacts a stage hands on."""
+    from campaign_kit.artifacts import Artifact
+
+    return {rel: Artifact.from_entry({"path": rel, **m}) for rel, m in meta.items()}
 
 
 def build_bundled_stage(base: Path, stage: str) -> Path:

@@ -3,13 +3,17 @@ earlier stages registered (here: small fake PDFs/PNGs registered like the print 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from campaign_kit.artifacts import Made
 from campaign_kit.materials import load_project
+from campaign_kit.memo import Memo
 from campaign_kit.model import Project
 from campaign_kit.output import Output
 from campaign_kit.pipeline import BuildContext, Options
@@ -24,11 +28,17 @@ FAKE_PDF = b"%PDF-1.7\n% fake for the bundle tests\n%%EOF\n"
 def _context(project: Project, root: Path) -> BuildContext:
     root.mkdir(parents=True, exist_ok=True)
     return BuildContext(project=project, out=Output(root), options=Options(), previous=None,
-                        previous_root=root.with_name("prev"), cache=root.with_name("cache"))
+                        previous_root=root.with_name("prev"), cache=root.with_name("cache"),
+                        memo=Memo(root.with_name("cache")))
+
+
+def _meta(out: Output) -> dict[str, dict[str, Any]]:
+    """What the manifest will say of each file (without path and hash)."""
+    return {rel: made.entry() for rel, made in out.made.items()}
 
 
 def _register_fakes(ctx: BuildContext, with_stores: bool = True) -> None:
-    """What the print and screens stages leave in `ctx.out.meta`."""
+    """What the print and screens stages leave in `ctx.out.made`."""
     project = ctx.project
     ctx.out.stage = "print"
     if with_stores:
@@ -63,8 +73,8 @@ def _zip(ctx: BuildContext, name: str) -> zipfile.ZipFile:
 def test_bundles_by_audience(project: Project, tmp_path: Path) -> None:
     ctx = _context(project, tmp_path / "out")
     _register_fakes(ctx)
-    bundles.run(ctx)
-    made = {rel: m for rel, m in ctx.out.meta.items() if m["kind"] == "bundle"}
+    bundles.run(ctx, Made(dict(ctx.out.made)))
+    made = {rel: m for rel, m in _meta(ctx.out).items() if m["kind"] == "bundle"}
     assert sorted(made) == [
         "downloads/bundles/cua-hang-huyen-dinh-lap.zip", "downloads/bundles/cua-hang-huyen-huu-lung.zip",
         "downloads/bundles/cua-hang-viettelpost.zip", "downloads/bundles/cua-hang-vnpt.zip",
@@ -113,25 +123,25 @@ def test_bundles_are_byte_reproducible(project: Project, tmp_path: Path) -> None
     for name in ("a", "b"):
         ctx = _context(project, tmp_path / name / "out")  # each with its own cache
         _register_fakes(ctx)
-        bundles.run(ctx)
+        bundles.run(ctx, Made(dict(ctx.out.made)))
         outputs.append({rel: (ctx.out.root / rel).read_bytes()
-                        for rel, m in ctx.out.meta.items() if m["kind"] == "bundle"})
+                        for rel, m in _meta(ctx.out).items() if m["kind"] == "bundle"})
     assert outputs[0] == outputs[1]
 
 
 def test_no_store_items_means_no_store_bundles(project: Project, tmp_path: Path) -> None:
     ctx = _context(project, tmp_path / "out")
     _register_fakes(ctx, with_stores=False)
-    bundles.run(ctx)
-    made = sorted(rel for rel, m in ctx.out.meta.items() if m["kind"] == "bundle")
+    bundles.run(ctx, Made(dict(ctx.out.made)))
+    made = sorted(rel for rel, m in _meta(ctx.out).items() if m["kind"] == "bundle")
     assert made == ["downloads/bundles/in-an-en.zip", "downloads/bundles/in-an-vi.zip",
                     "downloads/bundles/man-hinh.zip"]
 
 
 def test_nothing_to_bundle(project: Project, tmp_path: Path) -> None:
     ctx = _context(project, tmp_path / "out")
-    bundles.run(ctx)
-    assert not ctx.out.meta
+    bundles.run(ctx, Made(dict(ctx.out.made)))
+    assert not ctx.out.made
 
 
 def test_bundles_are_zipped_again_only_when_their_content_changes(small_materials: Path, tmp_path: Path) -> None:
@@ -140,10 +150,11 @@ def test_bundles_are_zipped_again_only_when_their_content_changes(small_material
     def run(name: str) -> dict[str, int]:
         project = load_project(small_materials)
         ctx = BuildContext(project=project, out=Output(tmp_path / name), options=Options(), previous=None,
-                           previous_root=tmp_path / "none", cache=cache)
+                           previous_root=tmp_path / "none", cache=cache, memo=Memo(cache))
         _register_fakes(ctx)
-        bundles.run(ctx)
-        return {rel: (ctx.out.root / rel).stat().st_ino for rel, m in ctx.out.meta.items() if m["kind"] == "bundle"}
+        bundles.run(ctx, Made(dict(ctx.out.made)))
+        ctx.memo.flush()  # as the pipeline does at the end of a build
+        return {rel: (ctx.out.root / rel).stat().st_ino for rel, m in _meta(ctx.out).items() if m["kind"] == "bundle"}
 
     first = run("one")
     (small_materials / "directives" / "2021-03-01-site.md").write_text(
@@ -174,11 +185,12 @@ def test_stores_in_several_provinces_are_bundled_per_province(small_materials: P
     project = load_project(small_materials)
     ctx = _context(project, tmp_path / "out")
     _register_fakes(ctx)
-    for rel, info in ctx.out.meta.items():  # the print stage records each store's province
-        if info.get("store_id"):
-            info["province"] = next(s.province for s in project.stores if s.store_id == info["store_id"])
-    bundles.run(ctx)
-    made = {rel.removeprefix("downloads/bundles/"): m for rel, m in ctx.out.meta.items() if m["kind"] == "bundle"}
+    for rel, info in list(ctx.out.made.items()):  # the print stage records each store's province
+        if info.store_id:
+            ctx.out.made[rel] = dataclasses.replace(
+                info, province=next(s.province for s in project.stores if s.store_id == info.store_id))
+    bundles.run(ctx, Made(dict(ctx.out.made)))
+    made = {rel.removeprefix("downloads/bundles/"): m for rel, m in _meta(ctx.out).items() if m["kind"] == "bundle"}
     assert {"cua-hang-vnpt-lang-son.zip", "cua-hang-vnpt-long-an.zip", "cua-hang-vnpt-tien-giang.zip",
             "cua-hang-long-an-huyen-chau-thanh.zip", "cua-hang-tien-giang-huyen-chau-thanh.zip",
             "cua-hang-lang-son-huyen-huu-lung.zip"} <= set(made)

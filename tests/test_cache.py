@@ -34,7 +34,7 @@ def test_cache_rerenders_what_a_change_touches(small_materials: Path, tmp_path: 
     caplog.set_level(logging.INFO, logger="campaign_kit")
     out, options = tmp_path / "site", Options(only=("print",), cache=tmp_path / "cache")
     build(small_materials, out, options)
-    assert _rendered(caplog) == (4, 20)  # 2 stores x (banner, card); 5 formats x 4 languages
+    assert _rendered(caplog) == (4, 40)  # 2 stores x (banner, card); 5 formats x 4 languages x (RGB, PDF/X-4)
 
     assert build(small_materials, out, options).up_to_date  # nothing changed: no stage runs
     build(small_materials, out, replace(options, force=True))
@@ -51,7 +51,7 @@ def test_cache_rerenders_what_a_change_touches(small_materials: Path, tmp_path: 
 
     _directive(small_materials, "2021-03-01-site.md", "settings:\n  hotline: \"1800 1234\"\n")
     build(small_materials, out, options)
-    assert _rendered(caplog) == (4, 20)  # the hotline is on every printed item
+    assert _rendered(caplog) == (4, 40)  # the hotline is on every printed item
 
     stores.write_text("\n".join(stores.read_text(encoding="utf-8").splitlines()[:2]) + "\n",
                       encoding="utf-8")
@@ -82,13 +82,13 @@ def test_up_to_date_only_while_inputs_and_output_are_as_built(small_materials: P
 
 def test_fingerprint_covers_code_templates_and_fonts(small_materials: Path, monkeypatch: pytest.MonkeyPatch,
                                                      tmp_path: Path) -> None:
-    from campaign_kit import cache, freshness
+    from campaign_kit import freshness, memo
 
     key = freshness.fingerprint((small_materials, "lang-son"), ())
     assert freshness.fingerprint((small_materials, "lang-son"), ()) == key
     assert freshness.fingerprint((small_materials, "lang-son"), ("strict",)) != key
-    monkeypatch.setattr(cache, "code_version", lambda: "another version of the code")
-    monkeypatch.setattr(freshness, "code_version", cache.code_version)
+    monkeypatch.setattr(memo, "code_version", lambda: "another version of the code")
+    monkeypatch.setattr(freshness, "code_version", memo.code_version)
     assert freshness.fingerprint((small_materials, "lang-son"), ()) != key
     monkeypatch.undo()
     fonts = tmp_path / "fonts"

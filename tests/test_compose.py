@@ -8,10 +8,9 @@ from dataclasses import replace
 import pytest
 from pypdf import PdfReader
 
-from campaign_kit.compose.fit import wrap
-from campaign_kit.compose.glyphs import OutlineFont
-from campaign_kit.compose.qrcodes import decode_drawing, decode_region
 from campaign_kit.compose.slots import SlotOverflow, StoreLayout, layout_from_document
+from campaign_kit.printing.fit import OutlineFont, wrap
+from campaign_kit.printing.qr import decode_drawing, decode_region
 
 REGULAR = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
 BOLD = "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf"
@@ -122,3 +121,17 @@ def test_the_code_read_alone_is_the_code_on_the_page(layout: StoreLayout) -> Non
     # One symbol at another size (a store's card) reads the same.
     small = layout.render({"name": ("Cửa hàng Viettel Đồng Đăng", 40)}, url, 120, "q")[1]
     assert small.symbol == qr.symbol and decode_drawing(small, 6) == [url]
+
+
+def test_a_slot_whose_own_text_runs_over_is_refused() -> None:
+    from weasyprint import CSS, HTML
+
+    from campaign_kit.compose.slots import read_slots
+
+    over = TEMPLATE.replace('data-max-lines="2"></div>',
+                            f'data-max-lines="2"><div>{"Cửa hàng VNPT " * 30}</div></div>')
+    document = HTML(string=over).render(stylesheets=[CSS(string=CSS_TEXT)])
+    with pytest.raises(ValueError, match="slot 'name' runs over its box"):
+        read_slots(document, resolve)
+    fits = HTML(string=TEMPLATE).render(stylesheets=[CSS(string=CSS_TEXT)])
+    assert set(read_slots(fits, resolve)) == {"name", "qr"}

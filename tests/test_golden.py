@@ -128,4 +128,5 @@ def test_golden_texts_cover_what_a_reader_needs() -> None:
     assert texts.keys() == TEXTS.keys()
     assert "2841/BTTTT-THH" in texts["directives.txt"]
     assert "Cửa hàng VNPT Hữu Lũng" in texts["support-huu-lung.txt"]
+    assert "Cửa hàng VNPT Hữu Lũng" in texts["banner-vnpt-ls-00001.txt"]  # store text is text
     assert "Bluezone" in texts["home.txt"] and "Bluezone" in texts["poster-a4-vi.txt"]

@@ -17,13 +17,14 @@ import yaml
 from PIL import Image
 
 from campaign_kit.materials import load_project
+from campaign_kit.memo import Memo
 from campaign_kit.model import AUDIENCES, NATIONAL, Measure, Project
 from campaign_kit.pipeline import Options, build
 from campaign_kit.site.generated import generated_pages
 from campaign_kit.site.letters import answers, letters
 from campaign_kit.site.thumbs import cached_thumb, make_thumb, thumb_path
 
-from .conftest import MATERIALS, with_few_stores
+from .conftest import MATERIALS, artifacts, with_few_stores
 
 LANGS = (("", "vi"), ("en/", "en"), ("km/", "km"), ("zh/", "zh"))
 GENERAL = ("poster", "leaflet", "standee", "screen", "message", "form", "bundle")
@@ -153,7 +154,7 @@ def test_measures_page_in_every_language_lists_the_kits_letters(built) -> None:
 
 def test_each_measure_links_the_files_that_answer_it(built) -> None:
     out, project, meta = built
-    found = answers(project, meta)
+    found = answers(project, artifacts(meta))
     assert any(a.files for a in found)
     for prefix, lang in LANGS:
         page = out / prefix / "measures" / "index.html"
@@ -207,7 +208,7 @@ def test_downloads_grouped_by_who_uses_them(built) -> None:
     out, project, meta = built
     general = sorted(p for p, m in meta.items() if m["kind"] in GENERAL and not m.get("store_id"))
     assert {meta[p]["kind"] for p in general} == set(GENERAL)
-    found = answers(project, meta)
+    found = answers(project, artifacts(meta))
     audiences = [a for a in AUDIENCES if any(x.measure.audience == a and (x.files or x.pages) for x in found)]
     assert "schools" in audiences and "hospitals" not in audiences  # the hospitals' measure has no file
     for prefix, lang in LANGS:
@@ -265,7 +266,7 @@ def test_thumbnails_are_small_cached_and_used(built) -> None:
 
     def unread() -> bytes:
         raise AssertionError("the preview was read again")
-    kept, _, _ = cached_thumb(out.with_name(out.name + ".cache"), meta[source]["sha256"], unread)
+    kept, _, _, _ = cached_thumb(Memo(out.with_name(out.name + ".cache")), meta[source]["sha256"], unread)
     assert Path(kept).read_bytes() == (out / rel).read_bytes()
     # The same preview makes the same bytes (no timestamp, no metadata).
     preview = (out / previews[0]).read_bytes()
@@ -291,7 +292,7 @@ def test_resolver_on_a_manifest(tmp_path: Path) -> None:
                 Measure("c", "carriers", ("form:staff", "form:installs", "message"), None),
                 Measure("d", "media", ("screen:screen-tv",), "not yet"))
     test = dataclasses.replace(project, directives=(dataclasses.replace(letter, measures=measures),))
-    a, b, c, d = answers(test, meta, site_pages={"faq", "support"})
+    a, b, c, d = answers(test, artifacts(meta), site_pages={"faq", "support"})
     assert (a.files, a.pages, a.unmet) == (("downloads/print/vi/poster-a4.pdf",), ("faq",), ())
     assert (b.files, b.pages) == (("downloads/bundles/cua-hang-vnpt.zip",), ("support",))
     assert c.files == ("downloads/messages/vi/zalo.txt", STAFF)  # kinds in the site's order
@@ -299,8 +300,8 @@ def test_resolver_on_a_manifest(tmp_path: Path) -> None:
     assert not d.produced and d.unmet == ("screen:screen-tv",)
     # Without store files, no store banner: nothing to show for it.
     no_stores = {k: v for k, v in meta.items() if v["kind"] != "store-banner"}
-    assert not answers(test, no_stores)[1].produced
+    assert not answers(test, artifacts(no_stores))[1].produced
     # What the kit has nothing for, the page names, in the page's language.
-    page = generated_pages(test, "en", "en/", meta, tmp_path).pages["measures.md"]
+    page = generated_pages(test, "en", "en/", artifacts(meta), tmp_path).pages["measures.md"]
     notices = re.findall(r'<p class="site-not-yet" role="note">(.*?)</p>', page, re.DOTALL)
     assert any("TV screen 1920×1080" in n and "not yet" in n for n in notices)

@@ -11,10 +11,11 @@ import pytest
 import campaign_kit.stores
 from campaign_kit.errors import ContentError
 from campaign_kit.materials import load_project
+from campaign_kit.memo import Memo
+from campaign_kit.printing.general import general_directive
 from campaign_kit.printing.stores import store_directive
 from campaign_kit.stages.forms import form_directive
 from campaign_kit.stages.messages import message_directive
-from campaign_kit.stages.print_pdfs import general_directive
 from campaign_kit.stores import legacy_encoding, normalise_phone
 from campaign_kit.text import fold
 
@@ -235,7 +236,7 @@ def test_kept_store_lists_give_the_same_stores_and_problems(materials: Path, tmp
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A list kept from the last load (unchanged bytes) is not read again, yet its rows still
     count for ids across lists, and its problems are reported again."""
-    memo = tmp_path / "store-lists.marshal"
+    memo = Memo(tmp_path / "cache")
     only_stores(materials, HEADER + GOOD_ROW, "a.csv")
     (materials / STORES / "b.csv").write_text(HEADER + GOOD_ROW.replace("T-1", "T-2").replace(
         "0912345678", "12345"), encoding="utf-8")
@@ -245,7 +246,7 @@ def test_kept_store_lists_give_the_same_stores_and_problems(materials: Path, tmp
     with pytest.raises(ContentError) as again:  # both lists from the memo now
         load_project(materials, memo)
     monkeypatch.undo()
-    assert memo.is_file()
+    assert (memo.root / "named" / "store-lists").is_file()
     assert [str(p) for p in again.value.problems] == [str(p) for p in first.value.problems] == [
         "materials/kits/lang-son/stores/b.csv, row 2, phone: '12345' is not a Vietnamese phone number "
         "(10 digits for mobiles, 11 for landlines, starting with 0)"]

@@ -173,7 +173,7 @@ def test_a_failing_stage_leaves_the_last_output_untouched(small_materials: Path,
     (out / "manifest.json").write_text('{"files": []}')
     (out / "keep.txt").write_text("last good output")
 
-    def explode(ctx: pipeline.BuildContext) -> None:
+    def explode(ctx: pipeline.BuildContext, made: object) -> None:
         ctx.out.write_text("downloads/half.txt", "half", "message")
         raise BuildError("boom")
 

@@ -21,11 +21,12 @@ from pypdf import PdfReader
 
 from campaign_kit.errors import ContentError
 from campaign_kit.materials import load_project
+from campaign_kit.memo import Memo
 from campaign_kit.model import Project
 from campaign_kit.pipeline import Options, build
 from campaign_kit.printing import stores as store_printing
-from campaign_kit.printing.render import shared_renderer
-from campaign_kit.stages.print_pdfs import general_directive
+from campaign_kit.printing.general import general_directive
+from campaign_kit.printing.render import Renderer
 
 from .conftest import STORES
 
@@ -150,12 +151,11 @@ def test_store_text_is_drawn_in_its_slots_inside_the_safe_area(built) -> None:
     slots lie inside the safe area, and each slot of a real store page has ink in it."""
     import pypdfium2 as pdfium
 
-    from campaign_kit.printing.render import shared_renderer
-
     out, project, _ = built
     store = project.stores[0]
-    for item in store_printing.plan_store_items(project, [store], shared_renderer()):
-        layout = store_printing.background_layout(item)
+    printer = store_printing.StorePrinter(project.default_lang, Renderer())
+    for item in store_printing.plan_store_items(project, [store], printer):
+        layout = printer.layout(item.sheet)
         fmt = item.fmt
         safe = fmt.safe_mm * PT
         assert {"qr", "url", "name", "address"} <= set(layout.slots)
@@ -216,13 +216,15 @@ def test_standee_keeps_the_base_band_clear(built) -> None:
 
 
 def test_name_too_long_names_row_and_field(tmp_path: Path) -> None:
-    long_name = "Cửa hàng giao dịch " + "Viettel Lạng Sơn " * 11
-    long_name = long_name[:200]
+    # Under the loader's 150-character limit, but one word ("Viettel-Lạng-Sơn-…", never split)
+    # is wider than the card.
+    long_name = "Cửa hàng giao dịch " + "-".join(["Viettel-Lạng-Sơn"] * 7)
     rows = STORES_CSV + (f"VT-LS-00003,Viettel,{long_name},Số 1 đường Lê Lợi,Phường Vĩnh Trại,"
                          "Thành phố Lạng Sơn,Lạng Sơn,0912 000 111,8:00–17:00\n")
     project = load_project(make_materials(tmp_path / "materials", rows))
     with pytest.raises(ContentError) as caught:
-        store_printing.plan_store_items(project, project.stores, shared_renderer())
+        store_printing.plan_store_items(project, project.stores,
+                                        store_printing.StorePrinter(project.default_lang, Renderer()))
     problems = caught.value.problems
     assert {(p.file, p.line, p.field) for p in problems} == {("materials/kits/lang-son/stores/few.csv", 4, "name")}
     assert "VT-LS-00003" in str(problems[0]) and "row 4" in str(problems[0])
@@ -231,7 +233,7 @@ def test_name_too_long_names_row_and_field(tmp_path: Path) -> None:
 def test_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     one_store = "\n".join(STORES_CSV.splitlines()[:2]) + "\n"
     project = load_project(make_materials(tmp_path / "m1", one_store))
-    cache = tmp_path / "cache"
+    cache = Memo(tmp_path / "cache")
     first = [item.path for item in store_printing.render_store_items(project, project.stores, 1, cache)]
     assert len(first) == 2 and all(Path(path).is_file() for path in first)
     rendered: list[str] = []
@@ -253,7 +255,7 @@ def test_cache_renders_only_what_changed(tmp_path: Path, monkeypatch: pytest.Mon
 def test_unchanged_store_rows_are_not_planned_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="campaign_kit")
     project = load_project(make_materials(tmp_path / "m1", STORES_CSV))
-    cache = tmp_path / "cache"
+    cache = Memo(tmp_path / "cache")
 
     def run(p: Project, context: str) -> tuple[list[str], str]:
         caplog.clear()
@@ -295,7 +297,7 @@ def test_weasyprint_warnings_and_extra_pages_fail() -> None:
     from campaign_kit.errors import BuildError
     from campaign_kit.printing.render import require_pages
 
-    renderer = shared_renderer()
+    renderer = Renderer()
     with pytest.raises(BuildError, match="card.pdf: WeasyPrint"):
         renderer.pdf("<style>p { color: notacolour; }</style><p>x</p>", "card.pdf")
     two_pages = renderer.pdf('<p>a</p><p style="page-break-before: always">b</p>', "x")
@@ -304,15 +306,16 @@ def test_weasyprint_warnings_and_extra_pages_fail() -> None:
 
 
 def test_a_character_without_glyph_fails_the_build(tmp_path: Path) -> None:
-    from campaign_kit.errors import BuildError
-
+    """Refused before anything is made (`check` says the same), naming file, line and field."""
     materials = make_materials(tmp_path / "materials")
     texts = materials / "text" / "vi.print.yml"
     texts.write_text(texts.read_text(encoding="utf-8").replace(
         "why_title: Vì sao nên cài {app_name}?", "why_title: Vì sao nên cài {app_name}? \U00013000"),
         encoding="utf-8")
-    with pytest.raises(BuildError, match="U\\+13000"):
+    with pytest.raises(ContentError) as refused:
         build(materials, tmp_path / "site", Options(only=("print",), cache=tmp_path / "cache"))
+    assert re.match(r"materials/text/vi\.print\.yml, line \d+, why_title: U\+13000",
+                    str(refused.value.problems[0])), refused.value.problems
     assert not (tmp_path / "site").exists()
 
 
@@ -320,7 +323,7 @@ def test_text_off_the_sheet_fails() -> None:
     from campaign_kit.errors import BuildError
     from campaign_kit.printing.checks import check_text_inside
 
-    renderer = shared_renderer()
+    renderer = Renderer()
     inside = renderer.pdf('<style>@page { size: A5; margin: 10mm }</style><p>Cửa hàng</p>', "ok")
     check_text_inside(inside, 8, ["ok"])
     off = renderer.pdf('<style>@page { size: A5; margin: 0 }</style>'
@@ -342,8 +345,8 @@ def test_other_banner_and_card_sizes_scale_the_design(tmp_path: Path) -> None:
                 "    template: store_card.html.j2\n    width_mm: 105\n    height_mm: 148\n"
                 "    bleed_mm: 3\n    safe_mm: 6\n    viewing_distance_m: 0.4\n")
     project = load_project(materials)
-    made = {name: path for _, name, _, path, _ in store_printing.render_store_items(
-        project, project.stores, 1, tmp_path / "cache")}
+    made = {name: path for _, name, _, path, _, _ in store_printing.render_store_items(
+        project, project.stores, 1, Memo(tmp_path / "cache"))}
     assert set(made) == {"store-banner", "store-card", "store-banner-200x60", "store-card-a6"}
     assert store_printing.store_rel(project.stores[0], "store-card-a6").endswith("-store-card-a6.pdf")
     for name in ("store-banner-200x60", "store-card-a6"):
@@ -365,7 +368,9 @@ def test_store_pdfs_do_not_depend_on_what_the_cache_held(tmp_path: Path) -> None
 
     def outputs(project: Project, cache: Path) -> dict[str, bytes]:
         return {item.rel: Path(item.path).read_bytes()
-                for item in store_printing.render_store_items(project, project.stores, 1, cache)}
+                for item in store_printing.render_store_items(project, project.stores, 1, memos.setdefault(
+                    cache, Memo(cache)))}
+    memos: dict[Path, Memo] = {}
 
     fresh = outputs(original, tmp_path / "fresh")
     outputs(edited, tmp_path / "history")
@@ -377,44 +382,32 @@ def test_store_pdfs_do_not_depend_on_what_the_cache_held(tmp_path: Path) -> None
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")  # Debian's libgs-common
 
 
-def test_pdfx4_variant_when_a_cmyk_profile_is_supplied(small_materials: Path, tmp_path: Path) -> None:
-    import shutil
+def test_planned_sizes_come_from_the_template_slots(built) -> None:
+    """The template is the one place the boxes are given: each store's text is sized by its
+    slot's own rule and width, and the composer's wrap at that size fits the slot."""
+    from campaign_kit.printing.fit import OutlineFont, wrap
 
-    from pypdf import PdfReader
+    _, project, _ = built
+    printer = store_printing.StorePrinter(project.default_lang, Renderer())
+    items = store_printing.plan_store_items(project, project.stores, printer)
+    assert {i.format_name for i in items} == {"store-banner", "store-card"}
+    for item in items:
+        slots = printer.layout(item.sheet).slots
+        for field, text in (("title", item.sheet.t["banner_title"]), ("name", item.name),
+                            ("address", item.address)):
+            slot, size = slots[field], item.sizes[field]
+            assert slot.fit is not None and slot.fit.min_pt <= size <= slot.fit.max_pt, (item.rel, field)
+            lines = wrap(text, OutlineFont.load(slot.font_file), size, slot.width)
+            assert lines is not None and len(lines) <= slot.max_lines == slot.fit.max_lines
+            assert len(lines) * size * slot.line_height <= slot.height + 0.01
 
-    from campaign_kit.errors import ContentError
-    from campaign_kit.pipeline import Options, build
 
-    (small_materials / "print").mkdir()
-    shutil.copy(CMYK_PROFILE, small_materials / "print" / "shop.icc")
-    shutil.copy(CMYK_PROFILE.with_name("default_rgb.icc"), small_materials / "print" / "rgb.icc")
-    campaign = small_materials / "kits" / "lang-son" / "kit.yml"  # a print shop's profile: the kit's
-    campaign.write_text(campaign.read_text(encoding="utf-8") + "\nprint_profile: print/rgb.icc\n",
-                        encoding="utf-8")
-    with pytest.raises(ContentError) as info:
-        load_project(small_materials)
-    assert [str(p).split(", ", 2)[-1] for p in info.value.problems] == [
-        "print_profile: 'print/rgb.icc' is not a CMYK ICC profile"]
+def test_worker_processes_compose_the_same_bytes(tmp_path: Path) -> None:
+    """The build's printer goes to each worker without its backgrounds (read from the cache)."""
+    project = load_project(make_materials(tmp_path / "materials"))
 
-    campaign.write_text(campaign.read_text(encoding="utf-8").replace("print/rgb.icc", "print/shop.icc"),
-                        encoding="utf-8")
-    outputs = []
-    for name in ("a", "b"):
-        out = tmp_path / name
-        build(small_materials, out, Options(only=("print",), cache=tmp_path / f"cache-{name}"))
-        outputs.append(out)
-    rgb = outputs[0] / "downloads/print/vi/poster-a4.pdf"
-    pdfx = outputs[0] / "downloads/print/vi/poster-a4-pdfx4.pdf"
-    reader = PdfReader(pdfx)
-    intent = reader.trailer["/Root"]["/OutputIntents"][0].get_object()
-    assert intent["/S"] == "/GTS_PDFX" and intent["/DestOutputProfile"].get_object()["/N"] == 4
-    assert reader.pdf_header == "%PDF-1.6" and "/ID" in reader.trailer
-    rgb_page, pdfx_page = PdfReader(rgb).pages[0], reader.pages[0]
-    assert list(rgb_page.trimbox) == list(pdfx_page.trimbox)
-    assert list(rgb_page.bleedbox) == list(pdfx_page.bleedbox)
-    assert decode(pdfx) == decode(rgb) != []
-    manifest = json.loads((outputs[0] / "manifest.json").read_text(encoding="utf-8"))
-    variants = {f["path"]: f.get("variant") for f in manifest["files"] if f["kind"] == "poster"}
-    assert variants["downloads/print/vi/poster-a4-pdfx4.pdf"] == "pdf/x-4"
-    # Same input, same bytes: PDF/X's document id and dates are derived, not random or "now".
-    assert pdfx.read_bytes() == (outputs[1] / "downloads/print/vi/poster-a4-pdfx4.pdf").read_bytes()
+    def outputs(jobs: int, cache: Path) -> dict[str, bytes]:
+        return {item.rel: Path(item.path).read_bytes() for item in store_printing.render_store_items(
+            project, project.stores, jobs, Memo(cache), batch=1)}
+
+    assert outputs(2, tmp_path / "two") == outputs(1, tmp_path / "one")

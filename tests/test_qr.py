@@ -12,7 +12,7 @@ from campaign_kit.errors import BuildError
 from campaign_kit.printing.checks import check_glyphs
 from campaign_kit.printing.fit import FitRule, count_lines, fit_text
 from campaign_kit.printing.fonts import load_font_table
-from campaign_kit.printing.qr import QUIET_ZONE, draw, min_symbol_mm, payload, short_url
+from campaign_kit.printing.qr import QUIET_ZONE, draw, min_module_mm, payload, short_url
 from campaign_kit.printing.render import TEMPLATES, css_value
 
 URL = "https://bluezone.langson.gov.vn/go/vnpt-ls-00001/"
@@ -28,7 +28,7 @@ def test_payload_is_smallest_version_at_asked_level_or_better() -> None:
 
 @pytest.mark.parametrize("error", ["M", "Q", "H"])
 def test_drawing_is_vector_with_quiet_zone_and_min_size(error: str) -> None:
-    qr = draw(URL, min_symbol_mm(0.6), error)  # type: ignore[arg-type]
+    qr = draw(URL, min_module_mm(0.6), error)  # type: ignore[arg-type]
     svg = base64.b64decode(qr.data_uri.split(",", 1)[1]).decode()
     assert "<path" in svg and "<image" not in svg
     side = qr.payload.modules + 2 * QUIET_ZONE
@@ -36,7 +36,8 @@ def test_drawing_is_vector_with_quiet_zone_and_min_size(error: str) -> None:
     # The dark path never enters the quiet zone.
     first_move = re.search(r'd="M(\d+) (\d+(?:\.\d+)?)h', svg.split('stroke=')[1])
     assert first_move and int(first_move.group(1)) >= QUIET_ZONE
-    assert qr.symbol_mm >= 60 and qr.size_mm == pytest.approx(qr.symbol_mm / qr.payload.modules * side, abs=0.05)
+    assert qr.symbol_mm == pytest.approx(qr.payload.modules * min_module_mm(0.6))
+    assert qr.size_mm == pytest.approx(qr.symbol_mm / qr.payload.modules * side, abs=0.05)
     assert qr.short_url == "bluezone.langson.gov.vn/go/vnpt-ls-00001"
     order = "LMQH"
     assert order.index(qr.payload.error) >= order.index(error)
@@ -78,3 +79,40 @@ def test_css_values_refuse_markup() -> None:
     assert str(css_value('"Noto Sans", sans-serif')) == '"Noto Sans", sans-serif'
     with pytest.raises(BuildError):
         css_value("red;}</style><script>")
+
+
+def test_svg_and_pdf_writers_draw_the_same_modules() -> None:
+    from campaign_kit.printing.qr import draw_operators, encode
+
+    code = encode(URL, "Q")
+    svg = base64.b64decode(draw(URL, 60, "Q").data_uri.split(",", 1)[1]).decode()
+    dark_path = svg.split('stroke="none" d="')[1].split('"')[0]
+    svg_runs = {(int(x), int(y), int(w)) for x, y, w in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", dark_path)}
+    side = code.payload.modules_with_quiet_zone
+    ops = draw_operators(URL, 0, 0, 100, "Q").symbol
+    pdf_runs = {(int(x), side - 1 - int(y), int(w)) for x, y, w in re.findall(r"(\d+) (\d+) (\d+) 1 re", ops)}
+    dark = {(x + QUIET_ZONE, y + QUIET_ZONE) for y, row in enumerate(code.rows) for x, v in enumerate(row) if v}
+    assert svg_runs == pdf_runs and len(svg_runs) > 50
+    assert {(x + i, y) for x, y, w in svg_runs for i in range(w)} == dark  # the matrix, nothing else
+
+
+@pytest.mark.parametrize("width_mm", [40, 90, 132])
+def test_what_the_planner_fits_the_drawer_wraps_the_same(width_mm: float) -> None:
+    from campaign_kit.printing.fit import PT_PER_MM, OutlineFont, wrap
+
+    font = OutlineFont.load(FONT)
+    rule = FitRule(max_pt=20, min_pt=9, max_lines=3, step_pt=1)
+    texts = ["Cửa hàng VNPT Hữu Lũng", "Điểm giao dịch Viettel Post khu công nghiệp Đồng Bành thôn Đồng Bành",
+             "Bưu cục Viettel Post Đình Lập - Trung tâm khai thác và giao dịch khu vực phía Đông",
+             "Số 12 đường Xương Giang, Thị trấn Hữu Lũng, Huyện Hữu Lũng"]
+    fitted = 0
+    for text in texts:
+        fit = fit_text(text, FONT, width_mm, rule)
+        if fit is None:
+            continue
+        fitted += 1
+        lines = wrap(text, font, fit.size_pt, width_mm * PT_PER_MM)
+        assert lines is not None and len(lines) <= fit.lines
+        assert " ".join(lines).split() == text.split()  # broken at spaces only: no word is split
+        assert all(font.width(line, fit.size_pt) <= width_mm * PT_PER_MM for line in lines)
+    assert fitted >= 2

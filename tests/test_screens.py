@@ -9,7 +9,7 @@ import zxingcpp
 from PIL import Image, ImageChops
 
 from campaign_kit.model import Project
-from campaign_kit.stages.print_pdfs import general_directive
+from campaign_kit.printing.general import general_directive
 
 from .test_print import build_stage
 

@@ -170,7 +170,7 @@ def test_downloads_listing_and_store_files(site_materials: Path, tmp_path: Path)
     out.write_bytes("messages/sms-vi.txt", "Cài đặt".encode(), "message", lang="vi")
     out.write_bytes("screens/vi/screen-tv.png", b"\x89PNG fake screen", "screen", lang="vi", format="screen-tv")
     out.write_bytes("stores/vnpt-ls-00001/banner.pdf", b"%PDF banner", "store-banner", store_id="VNPT-LS-00001")
-    generated = generated_pages(project, "en", "en/", out.meta, out.root)
+    generated = generated_pages(project, "en", "en/", out.made, out.root)
     downloads = generated.pages["downloads.md"] + "".join(f.html() for f in generated.slots["downloads.md"].values())
     assert 'href="../../print/poster-a3-vi.pdf"' in downloads
     assert 'src="../../print/poster-a3-vi.png"' in downloads
@@ -218,8 +218,8 @@ def test_app_switch_and_reproducible(site_materials: Path, tmp_path: Path,
 
     switched = tmp_path / "materials"
     shutil.copytree(site_materials, switched)
-    (switched / "directives" / "2099-01-01-pc-covid.md").write_text(
-        "---\nnumber: 99/TEST\ndate: 2099-01-01\nissuer: Test\nscope: national\ntitle: Test\nsettings:\n  app_name: PC-Covid\n"
+    (switched / "directives" / "2022-01-01-pc-covid.md").write_text(
+        "---\nnumber: 99/TEST\ndate: 2022-01-01\nissuer: Test\nscope: national\ntitle: Test\nsettings:\n  app_name: PC-Covid\n"
         "  android_package: com.example.pccovid\n---\nDùng PC-Covid.\n", encoding="utf-8")
     pc = tmp_path / "pc"
     build(switched, pc, Options(only=("site",), cache=tmp_path / "cache"))

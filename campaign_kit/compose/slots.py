@@ -3,9 +3,13 @@
 A template marks the places that change per store with `data-slot="name"` (or address, qr, url,
 ...): boxes of fixed size in the template's CSS. WeasyPrint lays the page out once with the slots
 empty; their rectangles and computed style (font family and weight, line height, colour,
-alignment) are read from its layout tree. Each store's page is then the background plus text set
-in those rectangles at the size the planner chose (`printing.fit`), wrapped to the slot's width,
-and a vector QR code: no layout engine runs per store.
+alignment, and for text fitted to the slot its `data-fit` rule and `data-max-lines`) are read
+from its layout tree: the template is the one place the design's boxes are given. The planner
+fits each store's text to those slots and each store's page is the background plus that text
+set in the slots, wrapped by the same `printing.fit`, and a vector QR code: no layout engine
+runs per store. Each line is drawn as glyph outlines and set again, at the same place, as
+invisible text (`pdfpage.TextLayer`): a reader, `pdftotext` or a screen reader finds the store's
+name, address and link, in the template's reading order.
 """
 
 from __future__ import annotations
@@ -13,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .fit import wrap
-from .glyphs import OutlineFont
-from .pdfpage import Background
-from .qrcodes import QrDrawing, draw_qr
+from ..printing.fit import FitRule, OutlineFont, wrap
+from ..printing.qr import QrOperators, draw_operators
+from .pdfpage import Background, TextLayer
 
 PX_TO_PT = 0.75
 
@@ -39,6 +42,8 @@ class Slot:
     """`data-max-lines` (default 1)."""
     colour: tuple[float, float, float]
     align: str
+    fit: FitRule | None = None
+    """`data-fit="max min step"` (points): text the planner sizes for each store."""
 
     def inside(self, box: tuple[float, float, float, float]) -> bool:
         """Whether the slot lies within `box` (x0, y0, x1, y1)."""
@@ -64,24 +69,26 @@ class StoreLayout:
     slots: Mapping[str, Slot]
 
     def render(self, texts: Mapping[str, tuple[str, float]], qr_url: str, qr_size: float,
-               qr_error: str = "m") -> tuple[bytes, QrDrawing]:
+               qr_error: str = "M") -> tuple[bytes, QrOperators]:
         """The page for one store: `texts` maps a slot to (text, size in points); the QR code
         is `qr_size` points wide (quiet zone included), centred in the `qr` slot."""
         ops: list[str] = []
-        for name, (text, size) in sorted(texts.items()):
+        layer = TextLayer()
+        order = {name: n for n, name in enumerate(self.slots)}  # the template's: a reader's order
+        for name, (text, size) in sorted(texts.items(), key=lambda entry: order[entry[0]]):
             if text:
-                ops.append(_set_text(self.slots[name], text, size))
+                ops.append(_set_text(self.slots[name], text, size, layer))
         slot = self.slots["qr"]
         if qr_size > min(slot.width, slot.height) + 0.01:
             raise SlotOverflow("qr", qr_url, qr_size)
-        qr = draw_qr(qr_url, slot.x + (slot.width - qr_size) / 2,
-                     slot.y + (slot.height - qr_size) / 2, qr_size, qr_error)
+        qr = draw_operators(qr_url, slot.x + (slot.width - qr_size) / 2,
+                            slot.y + (slot.height - qr_size) / 2, qr_size, qr_error)
         ops.append(qr.ops)
         title = texts.get("name", ("", 0))[0]
-        return self.background.compose("\n".join(ops), title=title), qr
+        return self.background.compose("\n".join(ops), title=title, text=layer), qr
 
 
-def _set_text(slot: Slot, text: str, size: float) -> str:
+def _set_text(slot: Slot, text: str, size: float, layer: TextLayer) -> str:
     font = OutlineFont.load(slot.font_file, slot.font_number)
     lines = wrap(text, font, size, slot.width)
     leading = size * slot.line_height
@@ -99,6 +106,7 @@ def _set_text(slot: Slot, text: str, size: float) -> str:
         x = {"left": slot.x, "start": slot.x, "right": slot.x + slot.width - width,
              "end": slot.x + slot.width - width}.get(slot.align, slot.x + (slot.width - width) / 2)
         parts.append(font.draw(line, x, baseline, size))
+        parts.append(layer.show(font, line, size, x, baseline))
         baseline -= leading
     return "\n".join(parts)
 
@@ -110,6 +118,12 @@ FontResolver = Callable[[tuple[str, ...], int], tuple[str, int]]
 def layout_from_document(document: Any, pdf: bytes, resolve_font: FontResolver) -> StoreLayout:
     """Read the slots of a rendered WeasyPrint document (first page) and keep its PDF as the
     background. `document` is `weasyprint.HTML(...).render(...)`, `pdf` its `write_pdf()`."""
+    return StoreLayout(Background.from_pdf(pdf), read_slots(document, resolve_font))
+
+
+def read_slots(document: Any, resolve_font: FontResolver) -> dict[str, Slot]:
+    """The slots of a rendered WeasyPrint document's first page; a slot whose content (text the
+    template itself sets in it) is taller than its box is refused."""
     page = document.pages[0]
     page_height = page.height  # CSS px, trim box
     slots: dict[str, Slot] = {}
@@ -118,20 +132,35 @@ def layout_from_document(document: Any, pdf: bytes, resolve_font: FontResolver) 
         name = element.get("data-slot") if element is not None else None
         if not name or name in slots:
             continue
+        if sum(child.margin_height() for child in getattr(box, "children", ())) > box.height + 0.5:
+            raise ValueError(f"the text in slot {name!r} runs over its box")
         style = box.style
         file, number = resolve_font(tuple(style["font_family"]), int(style["font_weight"]))
         red, green, blue = (float(c) for c in style["color"].to("srgb").coordinates)
+        max_lines = int(element.get("data-max-lines", "1"))
         slots[name] = Slot(
             name=name, x=box.content_box_x() * PX_TO_PT,
             y=(page_height - box.content_box_y() - box.height) * PX_TO_PT,
             width=box.width * PX_TO_PT, height=box.height * PX_TO_PT,
             font_file=file, font_number=number, css_size=style["font_size"] * PX_TO_PT,
             line_height=_line_height(style),
-            max_lines=int(element.get("data-max-lines", "1")),
-            colour=(red, green, blue), align=str(style["text_align_all"]))
+            max_lines=max_lines, colour=(red, green, blue), align=str(style["text_align_all"]),
+            fit=_fit_rule(name, element.get("data-fit"), max_lines))
     if "qr" not in slots:
         raise ValueError("a store template needs an element with data-slot=\"qr\"")
-    return StoreLayout(Background.from_pdf(pdf), slots)
+    return slots
+
+
+def _fit_rule(slot: str, value: str | None, max_lines: int) -> FitRule | None:
+    if value is None:
+        return None
+    try:
+        largest, smallest, step = (float(v) for v in value.split())
+    except ValueError:
+        raise ValueError(f"slot {slot!r}: data-fit is 'max min step' in points, not {value!r}") from None
+    if not 0 < smallest <= largest or step <= 0 or max_lines < 1:
+        raise ValueError(f"slot {slot!r}: data-fit {value!r} (max lines {max_lines}) cannot fit anything")
+    return FitRule(largest, smallest, max_lines, step)
 
 
 def _boxes(box: Any) -> Any:

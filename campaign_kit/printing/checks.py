@@ -6,26 +6,17 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 import pypdfium2 as pdfium
-import zxingcpp
 from PIL import Image
 
 from ..errors import BuildError
 from .fonts import FontTable
-from .qr import QrPayload
+from .qr import PX_PER_MODULE, QrPayload, decode_image
 from .render import raster_pages
-
-PX_PER_MODULE = 6
-"""Render resolution for the decode-back: a module this many pixels wide, as a phone camera at
-the viewing distance would see it (enough for any reader, cheap for a 3 m banner)."""
-
-
-def decoded_texts(image: Image.Image) -> list[str]:
-    return [r.text for r in zxingcpp.read_barcodes(image)]
 
 
 def check_qr_image(image: Image.Image, expected: Sequence[str], what: str) -> None:
     """The QR codes found in `image` are exactly `expected` (order aside)."""
-    found = decoded_texts(image)
+    found = decode_image(image)
     if sorted(found) != sorted(expected):
         raise BuildError(f"{what}: QR code decodes to {found or 'nothing'}, expected {list(expected)}")
 

@@ -1,22 +1,189 @@
-"""Shrink-to-fit for data-driven text (store names, addresses, titles): the largest font size at
-which the text fits its box on one line, down to a minimum; then wrap at the minimum size up to
-a number of lines; past that the text does not fit and the caller reports the row and field.
+"""Fonts and line breaking, one of each for planning a store's text and for drawing it.
 
-Widths come from the font's advance widths (no kerning, which only ever tightens Latin text), with
-a small safety margin so WeasyPrint's own line breaking agrees with ours. Cheap enough for 20,000
-stores, and it needs no layout pass.
+`OutlineFont` reads a font file once: its code points, advance widths, ascender and descender,
+and each glyph's outline as PDF path operators (a line of text is those paths placed side by
+side: laying out 20,000 stores' names with an HTML engine is what makes naive rendering slow).
+`wrap` breaks text greedily at spaces only (a Vietnamese word, a syllable, is never split) into
+lines no wider than a box. The planner (`fit_text`: the largest size at which a text fits its
+slot on one line, down to a minimum, then wrapped at the minimum up to a number of lines) and
+the composer that draws the lines (`compose.slots`) both measure and break with these, so what
+was planned is what is drawn. Widths are sums of advances (no kerning, which only ever tightens
+Latin text): cheap enough for 20,000 stores, no layout pass.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import Path
+from typing import Any, Sequence
 
-from .fonts import advance_table
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
 
 PT_PER_MM = 72 / 25.4
 SAFETY = 0.94
-"""Only this share of the box width is used: room for shaping differences."""
+"""The planner uses only this share of a slot's width: the page drawn at the full width then
+never needs more lines than planned, and WeasyPrint (which shapes and kerns, in the benchmark's
+whole-page render) breaks the same lines as ours."""
+
+
+@dataclass(frozen=True, eq=False)
+class OutlineFont:
+    """One font file's metrics (a collection's face `number`)."""
+
+    path: str
+    number: int
+    units_per_em: int
+    ascender: int
+    descender: int
+    _font: Any = field(repr=False)
+    """fontTools' TTFont, read lazily (fontTools ships no type hints)."""
+
+    @classmethod
+    @functools.lru_cache(maxsize=16)  # a font file's metrics: read once, whatever asks
+    def load(cls, path: str | Path, number: int = 0) -> OutlineFont:
+        font = TTFont(str(path), fontNumber=number, lazy=True)
+        hhea = font["hhea"]
+        return cls(str(path), number, font["head"].unitsPerEm, hhea.ascent, hhea.descent, font)
+
+    @functools.cached_property
+    def cmap(self) -> dict[int, str]:
+        """Code point -> glyph name."""
+        cmap: dict[int, str] = self._font.getBestCmap()
+        return cmap
+
+    @functools.cached_property
+    def advances(self) -> dict[int, int]:
+        """Advance width by code point, in font units."""
+        hmtx = self._font["hmtx"].metrics
+        return {cp: hmtx[name][0] for cp, name in self.cmap.items()}
+
+    @functools.cached_property
+    def _ems(self) -> _Ems:
+        return _Ems(self)
+
+    def missing(self, text: str) -> list[str]:
+        """Characters of `text` this font has no glyph for (spaces and controls aside)."""
+        return sorted({c for c in text if ord(c) not in self.cmap and not c.isspace()})
+
+    def ems(self, text: str) -> float:
+        """Advance width of `text` in ems (a character the font lacks: none, as it draws)."""
+        return self._ems[text]
+
+    def width(self, text: str, size: float) -> float:
+        """Advance width of `text` at `size` points."""
+        return self._ems[text] * size
+
+    @functools.cached_property
+    def _glyph_ops(self) -> _GlyphOps:
+        return _GlyphOps(self)
+
+    def draw(self, text: str, x: float, baseline: float, size: float) -> str:
+        """PDF operators that fill `text` starting at (x, baseline), in points."""
+        scale = size / self.units_per_em
+        glyphs = "".join(map(self._glyph_ops.__getitem__, text))
+        return f"q {scale:.5f} 0 0 {scale:.5f} {x:.2f} {baseline:.2f} cm\n{glyphs}Q"
+
+    @functools.cached_property
+    def bbox(self) -> tuple[int, int, int, int]:
+        """Every glyph's bounds together (font units), as the font's head table gives them."""
+        head = self._font["head"]
+        return head.xMin, head.yMin, head.xMax, head.yMax
+
+
+class _Ems(dict[str, float]):
+    """Width in ems of each word measured so far: words repeat (Vietnamese is written in
+    syllables), so a 20,000-store plan measures each one once. Lines are measured, not kept."""
+
+    def __init__(self, font: OutlineFont):
+        super().__init__()
+        self.advances, self.units_per_em = font.advances, font.units_per_em
+
+    def __missing__(self, text: str) -> float:
+        advances = self.advances
+        width = sum(map(advances.get, map(ord, text), repeat(0))) / self.units_per_em
+        if " " not in text:
+            self[text] = width
+        return width
+
+
+class _GlyphOps(dict[str, str]):
+    """Per character: its glyph filled, then the origin moved by its advance (font units). A line
+    of text is these pieces one after another, with no number formatted per character."""
+
+    def __init__(self, font: OutlineFont):
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, char: str) -> str:
+        name = self.font.cmap.get(ord(char))
+        if name is None:
+            ops = ""
+        else:
+            glyph_set = self.font._font.getGlyphSet()
+            pen = _PdfPen(glyph_set)
+            glyph_set[name].draw(pen)
+            move = f"1 0 0 1 {self.font.advances[ord(char)]} 0 cm\n"
+            ops = f"{' '.join(pen.ops)} f {move}" if pen.ops else move
+        self[char] = ops
+        return ops
+
+
+class _PdfPen(BasePen):  # type: ignore[misc]  # fontTools ships no type hints
+    """Records a glyph outline as PDF path operators, in font units."""
+
+    def __init__(self, glyph_set: object):
+        super().__init__(glyph_set)
+        self.ops: list[str] = []
+
+    def _moveTo(self, pt: tuple[float, float]) -> None:
+        self.ops.append(f"{_n(pt[0])} {_n(pt[1])} m")
+
+    def _lineTo(self, pt: tuple[float, float]) -> None:
+        self.ops.append(f"{_n(pt[0])} {_n(pt[1])} l")
+
+    def _curveToOne(self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]) -> None:
+        self.ops.append(" ".join(f"{_n(x)} {_n(y)}" for x, y in (p1, p2, p3)) + " c")
+
+    def _closePath(self) -> None:
+        self.ops.append("h")
+
+
+def _n(value: float) -> str:
+    return str(round(value)) if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+
+
+def breaks(widths: Sequence[float], space: float, usable: float) -> list[int] | None:
+    """Greedy word wrap of words of these widths into lines at most `usable` wide (any unit):
+    the index of the word that starts each line after the first; None when a single word is
+    wider than `usable` (no wrapping can help)."""
+    starts: list[int] = []
+    current = -1.0  # the line's width so far; negative: nothing on it yet
+    for i, w in enumerate(widths):
+        if w > usable:
+            return None
+        if current < 0:
+            current = w
+        elif current + space + w <= usable:
+            current += space + w
+        else:
+            starts.append(i)
+            current = w
+    return starts
+
+
+def wrap(text: str, font: OutlineFont, size: float, width: float) -> list[str] | None:
+    """`text` at `size` points in lines at most `width` points wide; None when a single word is
+    wider than the box."""
+    words = text.split()
+    found = breaks([font.width(w, size) for w in words], font.width(" ", size), width)
+    if found is None:
+        return None
+    if not words:
+        return []
+    return [" ".join(words[a:b]) for a, b in zip([0, *found], [*found, len(words)])]
 
 
 @dataclass(frozen=True)
@@ -27,61 +194,38 @@ class Fit:
 
 @dataclass(frozen=True)
 class FitRule:
-    """How a field may shrink: from `max_pt` down to `min_pt` (in `step_pt` steps), then wrap."""
+    """How a slot's text may shrink: from `max_pt` down to `min_pt` (in `step_pt` steps), then
+    wrap, up to `max_lines`. A template gives it with the slot (`data-fit`, `data-max-lines`)."""
 
     max_pt: float
     min_pt: float
     max_lines: int = 2
     step_pt: float = 2
 
-    def scaled(self, k: float) -> FitRule:
-        """The same rule for a format `k` times the size the design was drawn for."""
-        return FitRule(self.max_pt * k, self.min_pt * k, self.max_lines, self.step_pt * k)
+
+def count_lines(text: str, font_file: str, size_pt: float, width_mm: float, font_number: int = 0) -> int:
+    """Lines the planner gives `text` at this size; a single word wider than the box counts as
+    too many."""
+    font = OutlineFont.load(font_file, font_number)
+    return _lines([font.ems(w) for w in text.split()], font.ems(" "), size_pt, width_mm)
 
 
-def text_width_mm(text: str, font_file: str, size_pt: float) -> float:
-    return _units(text, font_file) * size_pt / PT_PER_MM
+def _lines(words: list[float], space: float, size_pt: float, width_mm: float) -> int:
+    found = breaks(words, space, width_mm * SAFETY * PT_PER_MM / size_pt)  # the box in ems at this size
+    return 10**6 if found is None else len(found) + 1
 
 
-@functools.lru_cache(maxsize=1 << 16)  # words repeat: Vietnamese is written in syllables
-def _units(text: str, font_file: str) -> float:
-    """Advance width of `text` in ems (no kerning)."""
-    advances, upem = advance_table(font_file)
-    fallback = advances.get(ord("M"), upem)
-    return sum(advances.get(ord(ch), fallback) for ch in text) / upem
-
-
-def _count_lines(words: list[float], space: float, size_pt: float, width_mm: float) -> int:
-    """Lines a greedy word wrap needs for words of these widths (ems); a word wider than the
-    box counts as too many."""
-    usable = width_mm * SAFETY * PT_PER_MM / size_pt  # the box, in ems at this size
-    lines, current = 1, 0.0
-    for w in words:
-        if w > usable:
-            return 10**6
-        if current and current + space + w > usable:
-            lines, current = lines + 1, w
-        else:
-            current = current + space + w if current else w
-    return lines
-
-
-def count_lines(text: str, font_file: str, size_pt: float, width_mm: float) -> int:
-    """Lines a greedy word wrap needs; a single word wider than the box counts as too many."""
-    return _count_lines([_units(w, font_file) for w in text.split()], _units(" ", font_file),
-                        size_pt, width_mm)
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def fit_text(text: str, font_file: str, width_mm: float, rule: FitRule) -> Fit | None:
+def fit_text(text: str, font_file: str, width_mm: float, rule: FitRule, font_number: int = 0) -> Fit | None:
     """The font size and line count for `text` in a box `width_mm` wide, or None if it cannot fit."""
+    font = OutlineFont.load(font_file, font_number)
     # Word widths are measured once, in ems: each size tried only scales them.
-    words = [_units(w, font_file) for w in text.split()]
-    space = _units(" ", font_file)
-    size = rule.max_pt
-    while size >= rule.min_pt:
-        if _count_lines(words, space, size, width_mm) == 1:
-            return Fit(size_pt=round(size, 2), lines=1)
-        size -= rule.step_pt
-    lines = _count_lines(words, space, rule.min_pt, width_mm)
-    return Fit(size_pt=round(rule.min_pt, 2), lines=lines) if lines <= rule.max_lines else None
+    words = [font.ems(w) for w in text.split()]
+    space = font.ems(" ")
+    steps = 0
+    while (size := round(rule.max_pt - steps * rule.step_pt, 2)) >= rule.min_pt:
+        if _lines(words, space, size, width_mm) == 1:
+            return Fit(size_pt=size, lines=1)
+        steps += 1
+    size = round(rule.min_pt, 2)
+    lines = _lines(words, space, size, width_mm)
+    return Fit(size_pt=size, lines=lines) if lines <= rule.max_lines else None

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import yaml
-from fontTools.ttLib import TTCollection, TTFont
 
 from ..errors import BuildError
+from .fit import OutlineFont
 
 # Characters that never need a glyph: layout controls shaping engines handle themselves.
 _IGNORABLE = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x0A, 0x0D, 0x09}
@@ -46,7 +45,7 @@ class FontTable:
             covered: set[int] = set()
             for name in self.stack(lang):
                 files = self.families[name]
-                covered |= _cmap(files[min(weight, len(files) - 1)])
+                covered |= OutlineFont.load(files[min(weight, len(files) - 1)]).cmap.keys()
             missing |= wanted - covered
         return {chr(cp) for cp in missing}
 
@@ -77,20 +76,3 @@ def load_font_table(templates: Path) -> FontTable:
                                  "(install fonts-noto-core and fonts-noto-cjk)")
     return FontTable(families=families, languages=languages, default=default)
 
-
-@lru_cache(maxsize=None)
-def _cmap(file: str) -> frozenset[int]:
-    if file.lower().endswith((".ttc", ".otc")):
-        font = TTCollection(file, lazy=True).fonts[0]  # the SC/JP/... faces share one cmap
-    else:
-        font = TTFont(file, lazy=True)
-    return frozenset(font.getBestCmap())
-
-
-@lru_cache(maxsize=None)
-def advance_table(file: str) -> tuple[dict[int, int], int]:
-    """Advance widths by code point, and units per em: what `fit` measures text with."""
-    font = TTFont(file, lazy=True)
-    cmap = font.getBestCmap()
-    hmtx = font["hmtx"].metrics
-    return {cp: hmtx[glyph][0] for cp, glyph in cmap.items()}, font["head"].unitsPerEm

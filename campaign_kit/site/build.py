@@ -9,13 +9,13 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
-from ..cache import code_version, content_key
+from ..context import collecting
 from ..errors import logged_warnings
+from ..memo import Memo
 from ..model import Project
 from ..output import file_sha256
-from ..pipeline import collecting
 from . import fonts
 from .config import LangBuild, config_text, needs_language_partial
 from .generated import render
@@ -101,7 +101,7 @@ class Built:
 
 
 def build_language(build: LangBuild, project: Project, site_name: str, nav: list[str], epoch: int,
-                   cache: Path, pages: dict[str, str], sources: Mapping[str, str]) -> Built:
+                   memo: Memo, pages: dict[str, str], sources: Mapping[str, str]) -> Built:
     """`run_mkdocs` on `pages` (docs-relative path -> Markdown), or its earlier result for the
     very same sources, config and versions (`sources`: `freshness.source_hashes`, which has the
     theme overrides and static assets hashed already).
@@ -112,12 +112,14 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
     its slots and fonts (the site stage adds those)."""
     config = config_text(BASE_CONFIG, build, project, site_name, nav)
     partial = language_partial(build, project)
-    key = content_key(code_version(), str(epoch), BASE_CONFIG.read_text(encoding="utf-8"),  # INHERITed
-                      config, repr(partial),
-                      *(f"{rel}\0{sha}" for rel, sha in sorted(sources.items()) if rel.startswith(THEME_FILES)),
-                      *(f"{rel}\0{text}" for rel, text in sorted(pages.items())))
-    stored = cache / "site-mkdocs" / build.code / key
-    if not (stored / "built.json").is_file():
+    key = memo.key("mkdocs", epoch=epoch, base=BASE_CONFIG.read_text(encoding="utf-8"),  # INHERITed
+                   config=config, partial=partial,
+                   theme=tuple((rel, sha) for rel, sha in sorted(sources.items()) if rel.startswith(THEME_FILES)),
+                   pages=tuple(sorted(pages.items())))
+    name = f"mkdocs-{build.code}"
+    stored = memo.folder(name, key)
+    data = _kept_build(stored)
+    if data is None:
         log.info("site (%s): mkdocs builds %d pages", build.code, len(nav))
         prepare(build, pages, partial, config)
         warnings = run_mkdocs(build.config_file, epoch)
@@ -127,21 +129,29 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
                  "home": used_characters(build.site, only=build.site / "index.html")}
         files = {path.relative_to(build.site).as_posix(): file_sha256(path)
                  for path in sorted(build.site.rglob("*")) if path.is_file() and path.suffix != ".map"}
-        if stored.parent.exists():
-            shutil.rmtree(stored.parent)  # one result per language is enough to keep
-        temp = stored.with_name(key + ".part")
+        temp = build.work.with_name(build.work.name + ".kept")
+        if temp.exists():
+            shutil.rmtree(temp)
         temp.mkdir(parents=True)
         os.replace(build.site, temp / "site")
         shutil.rmtree(build.work)
-        (temp / "built.json").write_text(json.dumps(
-            {"warnings": warnings, "files": files, **{k: "".join(sorted(v)) for k, v in chars.items()}},
-            ensure_ascii=False), encoding="utf-8")
-        os.replace(temp, stored)
+        data = {"warnings": warnings, "files": files, **{k: "".join(sorted(v)) for k, v in chars.items()}}
+        (temp / "built.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        memo.keep_folder(name, key, temp)  # one kept build per language
     else:
         log.info("site (%s): mkdocs sources unchanged, its last build reused", build.code)
-    data = json.loads((stored / "built.json").read_text(encoding="utf-8"))
     return Built(key, os.path.join(stored, "site"), {rel: (sha, size) for rel, (sha, size) in data["files"].items()},
                  data["warnings"], set(data["used"]), set(data["content"]), set(data["home"]))
+
+
+def _kept_build(stored: Path) -> dict[str, Any] | None:
+    """The record of a kept build (None: none, or not readable: built again). Its files are
+    checked against the hashes it lists when they are linked."""
+    try:
+        data = json.loads((stored / "built.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and {"files", "warnings", "used", "content", "home"} <= data.keys() else None
 
 
 def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = None) -> set[str]:
@@ -156,7 +166,7 @@ def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = 
     return chars
 
 
-def site_fonts(project: Project, cache: Path, used: set[str], content: set[str],
+def site_fonts(project: Project, memo: Memo, used: set[str], content: set[str],
                home: set[str]) -> tuple[tuple[fonts.Face, ...], dict[str, bytes]]:
     """A subset face for every script the built pages use (`used`: every character; `content`:
     the same without the switcher's language names; `home`: the home page's), and the files
@@ -165,7 +175,7 @@ def site_fonts(project: Project, cache: Path, used: set[str], content: set[str],
     # for a face (the phone's own font shows "中文"), or every page would load every script.
     faces = fonts.faces_for(content, home)
     used = used | set("".join(lang.name for lang in project.languages))
-    files = {f"assets/fonts/{face.file}": fonts.subset_font(face, used, cache) for face in faces}
+    files = {f"assets/fonts/{face.file}": fonts.subset_font(face, used, memo) for face in faces}
     files[GENERATED_CSS] = render("generated.css.j2", colours=project.campaign.colours,
                                   font_css=fonts.font_css(faces, "../fonts/")).encode("utf-8")
     return faces, files

@@ -8,7 +8,6 @@ complex scripts keep their whole block (shaping needs the marks); Chinese keeps 
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +15,11 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 from ..errors import BuildError
+from ..memo import Memo
 
 NOTO = Path("/usr/share/fonts/truetype/noto")
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto")
 FAMILY = "Site Sans"
-_SUBSET_VERSION = 2
-"""Part of the cache key: bump it when the subsetting options below change."""
 
 
 def _chars(*ranges: tuple[int, int]) -> str:
@@ -127,8 +125,8 @@ def font_css(faces: tuple[Face, ...], prefix: str) -> str:
         f'src:url("{prefix}{f.file}") format("woff2");unicode-range:{f.unicode_range}}}' for f in faces)
 
 
-def subset_font(face: Face, used: set[str], cache: Path) -> bytes:
-    """The woff2 subset of `face` for the characters in `used` (cached by content)."""
+def subset_font(face: Face, used: set[str], memo: Memo) -> bytes:
+    """The woff2 subset of `face` for the characters in `used` (kept in the memo)."""
     script = face.script
     if face.chars is not None:
         keep = set(face.chars)
@@ -137,10 +135,13 @@ def subset_font(face: Face, used: set[str], cache: Path) -> bytes:
     if script.whole_block:
         keep |= {chr(c) for lo, hi in script.ranges for c in range(lo, hi + 1)}
     chars = "".join(sorted(keep))
-    key = hashlib.sha256(f"{_SUBSET_VERSION}:{face.source}:{script.index}:{chars}".encode()).hexdigest()[:24]
-    cached = cache / f"{face.file}.{key}"
-    if cached.is_file():
-        return cached.read_bytes()
+    key = memo.key("font-subset", source=str(face.source), index=script.index, chars=chars,
+                   whole_block=script.whole_block)
+    return memo.read(key, lambda: _subset(face, chars))
+
+
+def _subset(face: Face, chars: str) -> bytes:
+    script = face.script
     if not face.source.is_file():
         raise BuildError(f"font {face.source} not found: install Debian's fonts-noto-core and "
                          "fonts-noto-cjk (bash scripts/run build does)")
@@ -160,7 +161,4 @@ def subset_font(face: Face, used: set[str], cache: Path) -> bytes:
     subsetter.subset(font)
     buffer = io.BytesIO()
     subset.save_font(font, buffer, options)
-    data = buffer.getvalue()
-    cache.mkdir(parents=True, exist_ok=True)
-    cached.write_bytes(data)
-    return data
+    return buffer.getvalue()

@@ -5,9 +5,7 @@ addresses are text, never HTML)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import operator
-import os
 import string
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,8 +14,11 @@ from typing import Any, Callable, Iterable, Mapping
 
 import jinja2
 
-from ..cache import cached_path, code_version, content_key, store_in_cache
+from ..artifacts import Files
+from ..memo import Memo
+from ..memo import digest as parts_digest
 from ..model import NATIONAL, Deadline, Directive, Project, Store
+from ..output import DamagedEntry
 from ..text import fold, slug
 from .items import Download, Item, downloads, file_label, format_titles, group_items, selector_title
 from .letters import STORE_KINDS, Answer, answers, by_audience, letters
@@ -52,12 +53,12 @@ def root_prefix(lang_prefix: str, docs_rel: str) -> str:
     return "../" * (depth + (1 if lang_prefix else 0))
 
 
-def store_files(meta: Mapping[str, Mapping[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+def store_files(made: Files) -> dict[str, list[tuple[str, str]]]:
     """Per store id: its banner/card files as (kind, path)."""
     by_store: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for rel, m in meta.items():
-        if m.get("kind") in STORE_KINDS and m.get("store_id"):
-            by_store[m["store_id"]].append((m["kind"], rel))
+    for rel, m in made.items():
+        if m.kind in STORE_KINDS and m.store_id:
+            by_store[m.store_id].append((m.kind, rel))
     for files in by_store.values():
         files.sort(key=lambda kind_rel: kind_rel[1])
     return by_store
@@ -110,13 +111,15 @@ def slot(name: str) -> str:
 
 @dataclass(frozen=True)
 class Fill:
-    """The HTML for a slot, named by `key`: held, or read from the cache only when needed (a
+    """The HTML for a slot, named by `key`: held, or read from the memo only when needed (a
     rebuild that keeps a page reads none of its 250 stores)."""
 
     key: str
     text: str | None = None
-    file: str | None = None
-    """A cached HTML file, with its characters beside it in `<file>.chars`."""
+    kept: tuple[str, str] | None = None
+    """The kept HTML: its file and sha256 (checked when it is read)."""
+    kept_chars: tuple[str, str] | None = None
+    """Its characters, kept beside it (what the font subsets need, without reading the HTML)."""
 
     @classmethod
     def of(cls, html: str) -> Fill:
@@ -125,22 +128,24 @@ class Fill:
     def html(self) -> str:
         if self.text is not None:
             return self.text
-        assert self.file is not None
-        with open(self.file, encoding="utf-8") as f:
-            return f.read()
+        assert self.kept is not None
+        return _read_kept(*self.kept)
 
     def chars(self) -> str:
         """Every character of the HTML (the site's font subsets must hold them)."""
         if self.text is not None:
             return self.text
-        assert self.file is not None
-        try:
-            with open(self.file + ".chars", encoding="utf-8") as f:
-                return f.read()
-        except FileNotFoundError:  # a cache cleaned by hand: work it out again
-            chars = "".join(sorted(set(self.html())))
-            store_in_cache(Path(self.file + ".chars"), chars.encode("utf-8"))
-            return chars
+        assert self.kept_chars is not None
+        return _read_kept(*self.kept_chars)
+
+
+def _read_kept(path: str, sha256: str) -> str:
+    with open(path, "rb") as f:
+        data = f.read()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise DamagedEntry(path, f"cache entry {path} was damaged (its bytes are not those it was made "
+                                 "with): removed, made again")
+    return data.decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -164,11 +169,11 @@ class Directory:
     cache key part: the same for every language)."""
 
 
-def directory(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> Directory:
+def directory(project: Project, made: Files) -> Directory:
     # Stores are support points only once a directive makes them so (setting `support_points`).
     groups, several = support_pages(project) if project.settings.support_points else ([], False)
-    files = store_files(meta)
-    shown = {page.docs_rel: content_key(*(f"{s.row_key}\0{files.get(s.store_id, [])}" for s in page.stores))
+    files = store_files(made)
+    shown = {page.docs_rel: parts_digest(*(f"{s.row_key}\0{files.get(s.store_id, [])}" for s in page.stores))
              for _, _, pages in groups for page in pages}
     return Directory(groups, several, files, shown)
 
@@ -187,11 +192,11 @@ def generated_titles(project: Project, lang: str) -> dict[str, tuple[str, str]]:
     return {name: (t(key), t.lang_of(key)) for name, key in keys.items()}
 
 
-def site_pages(names: Iterable[str], out_root: Path) -> set[str]:
+def site_pages(names: Iterable[str], changes: Mapping[str, Any] | None) -> set[str]:
     """The pages of this build's site: the hand-written `names` and the generated ones (the change
     report only once there is one)."""
     pages = set(names) | set(GENERATED)
-    return pages if (out_root / "changes.json").is_file() else pages - {"changes"}
+    return pages if changes is not None else pages - {"changes"}
 
 
 def page_href(name: str) -> str:
@@ -268,12 +273,13 @@ def download_groups(files: list[Download],
     return [(a, group, pages) for a, group, pages in groups if group or pages] if files else []
 
 
-def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping[str, Mapping[str, Any]],
+def generated_pages(project: Project, lang: str, lang_prefix: str, made: Files,
                     out_root: Path, digest: Callable[[str], tuple[str, int]] | None = None,
-                    cache: Path | None = None, stores: Directory | None = None,
+                    memo: Memo | None = None, stores: Directory | None = None,
                     items: list[Download] | None = None, found: list[Answer] | None = None,
-                    page_titles: Mapping[str, tuple[str, str]] | None = None) -> Generated:
-    """The generated pages of one language (`cache`: keep rendered store lists there; `stores`,
+                    page_titles: Mapping[str, tuple[str, str]] | None = None,
+                    changes: Mapping[str, Any] | None = None) -> Generated:
+    """The generated pages of one language (`memo`: keep rendered store lists there; `stores`,
     `items` and `found`: the directory, the downloads and the measures' answers, if already
     worked out for another language; `page_titles`: the hand-written pages' titles in `lang`,
     name -> (title, its language))."""
@@ -282,14 +288,14 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
     slots: dict[str, dict[str, Fill]] = {}
     pages["directives.md"] = render("directives.md.j2", t=t, project=project, lang=lang,
                                     scope=lambda d: directive_scope(t, d))
-    stores = stores or directory(project, meta)
+    stores = stores or directory(project, made)
     groups, several, files = stores.groups, stores.several, stores.files
-    shared = content_key(code_version(), lang, repr(project.texts), repr(project.settings),
+    shared = parts_digest(lang, repr(project.texts), repr(project.settings),
                          repr(project.campaign.sample_stores))
     # What the index shows of each district: its first page and its number of stores.
     shown = repr([(province, district, pages[0].docs_rel, sum(len(p.stores) for p in pages))
                   for province, district, pages in groups])
-    pages["support/index.md"] = _cached(cache, content_key(shared, "support-index", project.default_lang,
+    pages["support/index.md"] = _cached(memo, parts_digest(shared, "support-index", project.default_lang,
                                                            repr(several), shown), lambda: render(
         "support_index.md.j2", t=t, project=project, groups=groups, several=several,
         link=_doc_link("support/index.md")), ".md").html()
@@ -297,19 +303,19 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
         siblings = [(p.docs_rel, p.title) for p in store_pages]
         for page in store_pages:
             # Its Markdown shows no store: cached by what it does show (700 renders a language).
-            pages[page.docs_rel] = _cached(cache, content_key(shared, repr(siblings), page.docs_rel,
+            pages[page.docs_rel] = _cached(memo, parts_digest(shared, repr(siblings), page.docs_rel,
                                                               province if several else ""), lambda: render(
                 "support_page.md.j2", t=t, project=project, page=page, province=province if several else "",
                 siblings=store_pages, link=_doc_link(page.docs_rel), slot=SLOT), ".md").html()
             root = root_prefix(lang_prefix, page.docs_rel)
-            key = content_key(shared, root, stores.shown[page.docs_rel])
-            slots[page.docs_rel] = {SLOT: _cached(cache, key, lambda: render(
+            key = parts_digest(shared, root, stores.shown[page.docs_rel])
+            slots[page.docs_rel] = {SLOT: _cached(memo, key, lambda: render(
                     "store_list.html.j2", t=t, project=project, page=page, files=files, root=root))}
     if items is None:
-        items = downloads(meta, out_root, digest, format_titles(project), project.default_lang)
+        items = downloads(made, out_root, digest, format_titles(project), project.default_lang)
     titles = generated_titles(project, lang) | dict(page_titles or {})
     if found is None:
-        found = answers(project, meta, site_pages(page_titles, out_root) if page_titles is not None else None)
+        found = answers(project, made, site_pages(page_titles, changes) if page_titles is not None else None)
     languages = {language.code: language.name for language in project.languages}
     by_audience_groups = download_groups(items, found)
     # Paths only (no sizes or hashes): the page goes through mkdocs and is searchable.
@@ -324,14 +330,13 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
     # Kept like the store lists: a national build lists 1,000 bundles in every language.
     context = repr((languages, [(c.id, c.name) for c in project.campaign.carriers]))
     slots["downloads.md"] = {
-        slot(audience): _cached(cache, content_key(shared, "downloads", project.default_lang, root, context,
+        slot(audience): _cached(memo, parts_digest(shared, "downloads", project.default_lang, root, context,
                                                    audience, repr(group)),
                                 lambda: render("download_list.html.j2", t=t, size=human_size, root=root,
                                                items=group_items(group, project, lang), label=file_label))
         for audience, group, _ in by_audience_groups if group}
-    changes = out_root / "changes.json"
-    if changes.is_file():
-        data = json.loads(changes.read_text(encoding="utf-8"))
+    if changes is not None:
+        data = changes
         pages["changes.md"] = render("changes.md.j2", t=t, data=data, slot=slot("changes"))
         slots["changes.md"] = {slot("changes"): Fill.of(render(
             "changes_body.html.j2", t=t, data=data, lang=lang, default_lang=project.default_lang,
@@ -339,17 +344,20 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, meta: Mapping
     return Generated(pages, slots)
 
 
-def _cached(cache: Path | None, key: str, make: Callable[[], str], suffix: str = ".html") -> Fill:
-    if cache is None:
+def _cached(memo: Memo | None, key: str, make: Callable[[], str], suffix: str = ".html") -> Fill:
+    if memo is None:
         return Fill.of(make())
-    path = cached_path(cache, "site-lists", key, suffix)  # a string: 8,000 look-ups a build
-    if not os.path.isfile(path):
+    kept = memo.key("site-part", part=key)  # 8,000 look-ups a build
+    found = memo.get(kept)
+    chars_key = memo.key("site-part-chars", part=key) if suffix == ".html" else None
+    chars = memo.get(chars_key) if chars_key else None
+    if found is None or (chars_key and chars is None):
         text = make()
-        if suffix == ".html":  # HTML for a slot: its characters go into the font subsets
-            store_in_cache(Path(f"{path}.chars"), "".join(sorted(set(text))).encode("utf-8"))
-        store_in_cache(Path(path), text.encode("utf-8"))
+        memo.put(kept, text.encode("utf-8"))
+        if chars_key:  # HTML for a slot: its characters go into the font subsets
+            memo.put(chars_key, "".join(sorted(set(text))).encode("utf-8"))
         return Fill(key, text=text)
-    return Fill(key, file=path)
+    return Fill(key, kept=(found[0], found[1][0]), kept_chars=(chars[0], chars[1][0]) if chars else None)
 
 
 def built_page(docs_rel: str) -> str:

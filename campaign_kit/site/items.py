@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
+from ..artifacts import Artifact, Files
 from ..model import Project
 from ..output import file_sha256
 from ..publish.labels import kit_words
@@ -45,39 +46,38 @@ class Download:
     thumb: Thumb | None = None
 
 
-def downloads(meta: Mapping[str, Mapping[str, Any]], root: Path,
+def downloads(made: Files, root: Path,
               digest: Callable[[str], tuple[str, int]] | None = None,
               titles: Mapping[str, str] | None = None, default_lang: str = "vi") -> list[Download]:
     """General materials (not per-store) with size and checksum (`digest`: the output's, which
     knows most of them; otherwise read from the files on disk). `titles`: format name -> title
     (formats.yml, in its order: the order items are listed in)."""
     titles = titles or {}
-    previews = {m["preview_of"]: rel for rel, m in meta.items()
-                if m.get("kind") == "preview" and m.get("preview_of")}
+    previews = {m.preview_of: rel for rel, m in made.items() if m.kind == "preview" and m.preview_of}
     # A carrier's bundle shows the sample banner of that carrier (the print stage makes one).
-    banners = {str(meta[of].get("carrier")): rel for of, rel in previews.items()
-               if meta.get(of, {}).get("kind") == "store-banner"}
-    general = [(rel, m) for rel, m in meta.items()
-               if m.get("kind") in GENERAL_KINDS and not m.get("store_id")]
+    banners = {str(made[of].carrier): rel for of, rel in previews.items()
+               if of in made and made[of].kind == "store-banner"}
+    general = [m for m in made.values() if m.kind in GENERAL_KINDS and not m.store_id]
     order = {name: i for i, name in enumerate(titles)}
 
-    def sort_key(kv: tuple[str, Mapping[str, Any]]) -> tuple[int, int, str]:
-        return (GENERAL_KINDS.index(kv[1]["kind"]), order.get(str(kv[1].get("format")), len(order)), kv[0])
+    def sort_key(m: Artifact) -> tuple[int, int, str]:
+        return (GENERAL_KINDS.index(m.kind), order.get(str(m.format), len(order)), m.path)
     result = []
-    for rel, m in sorted(general, key=sort_key):
+    for m in sorted(general, key=sort_key):
+        rel = m.path
         if not (root / rel).is_file():
             continue
         sha256, size = digest(rel) if digest else file_sha256(root / rel)
-        fmt = m.get("format") or PurePosixPath(rel).suffix[1:].upper()
+        fmt = m.format or PurePosixPath(rel).suffix[1:].upper()
         # A screen image is its own preview.
-        preview = previews.get(rel) or (rel if m["kind"] == "screen" and rel.endswith(".png") else None)
-        if m["kind"] == "bundle" and m.get("audience") == "carrier":
-            preview = banners.get(str(m.get("carrier")))
-        item, title_key, name = describe(rel, m)
-        title = m.get("title") or titles.get(str(m.get("format")))
-        title_lang = m.get("lang") if m["kind"] == "message" and m.get("title") else default_lang
-        result.append(Download(rel, m["kind"], m.get("lang"), fmt, size, sha256, preview, title, item,
-                               title_key, name, title_lang if title else None, m.get("variant")))
+        preview = previews.get(rel) or (rel if m.kind == "screen" and rel.endswith(".png") else None)
+        if m.kind == "bundle" and m.audience == "carrier":
+            preview = banners.get(str(m.carrier))
+        item, title_key, name = describe(m)
+        title = m.title or titles.get(str(m.format))
+        title_lang = m.lang if m.kind == "message" and m.title else default_lang
+        result.append(Download(rel, m.kind, m.lang, fmt, size, sha256, preview, title, item,
+                               title_key, name, title_lang if title else None, m.variant))
     return result
 
 
@@ -86,23 +86,23 @@ def format_titles(project: Project) -> dict[str, str]:
     return {name: fmt.title for name, fmt in project.formats.items() if fmt.title}
 
 
-def describe(rel: str, m: Mapping[str, Any]) -> tuple[str, str, str]:
+def describe(m: Artifact) -> tuple[str, str, str]:
     """A general file -> (its item, its title key, what fills `$name` in the title)."""
-    kind = str(m.get("kind"))
-    stem = PurePosixPath(rel).stem
+    kind = m.kind
+    stem = PurePosixPath(m.path).stem
     if kind in PRINT_AND_SCREEN:
-        fmt = str(m.get("format") or stem)
+        fmt = m.format or stem
         return fmt, fmt, ""
     if kind == "message":  # the file's stem: `sms-khong-dau` and `wifi-notice` are items of their own
         return f"message:{stem}", f"message:{stem}", ""
     if kind == "form":
         ids = {words.file: form_id for form_id, words in kit_words().forms.items()}
-        key = f"form:{ids.get(str(m.get('form') or stem), stem)}"
+        key = f"form:{ids.get(m.form or stem, stem)}"
         return key, key, ""
     if kind == "bundle":  # one item of all carriers' bundles, one of all districts', ...
-        audience = str(m.get("audience") or stem)
-        return f"bundle:{audience}", f"bundle:{audience}", str(m.get("carrier") or m.get("district") or "")
-    return rel, kind, ""
+        audience = m.audience or stem
+        return f"bundle:{audience}", f"bundle:{audience}", m.carrier or m.district or ""
+    return m.path, kind, ""
 
 
 TYPE_ORDER = ("pdf", "png", "jpg", "txt", "docx", "xlsx", "html", "zip")

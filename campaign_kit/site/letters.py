@@ -2,7 +2,7 @@
 
 A measure names its outputs with selectors (`poster`, `poster:poster-a4`, `message:zalo`,
 `form:installs`, `store-banner`, `page:faq`; see `model.Selector`). They are resolved here against
-what the stages wrote (the manifest meta, path -> {kind, format, lang, message, form, ...}), to
+what the stages made (`artifacts.Artifact`: kind, format, lang, message, form, ...), to
 general files only: a store's own banner and card are 20,000 files in a national build, so
 `store-banner`/`store-card` resolve to the per-carrier bundles and the support-points page.
 
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Collection, Iterable, Mapping
+from typing import Collection, Iterable, Mapping
 
+from ..artifacts import Artifact, Files
 from ..model import AUDIENCES, NATIONAL, Audience, Directive, Measure, Project
 from ..publish.labels import kit_words
 
@@ -62,14 +63,13 @@ def _newest_first(d: Directive) -> tuple[int, int, int, str]:
     return (-year, -month, -day, number)
 
 
-def general_files(meta: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+def general_files(made: Files) -> dict[str, list[str]]:
     """Kind -> the output paths of its general files (sorted); the store kinds -> their files too
     (only whether there are any matters here). One pass over a manifest of 60,000 files."""
     found: dict[str, list[str]] = {kind: [] for kind in GENERAL_KINDS + STORE_KINDS}
-    for rel, m in meta.items():
-        kind = m.get("kind")
-        if kind in found and (kind in STORE_KINDS or not m.get("store_id")):
-            found[kind].append(rel)
+    for rel, m in made.items():
+        if m.kind in found and (m.kind in STORE_KINDS or not m.store_id):
+            found[m.kind].append(rel)
     for paths in found.values():
         paths.sort()
     return found
@@ -81,42 +81,42 @@ def form_file(form_id: str) -> str:
     return words.file if words else form_id
 
 
-def _matches(selector: str, rel: str, m: Mapping[str, Any]) -> bool:
+def _matches(selector: str, m: Artifact) -> bool:
     kind, _, name = selector.partition(":")
-    if m.get("kind") != kind:
+    if m.kind != kind:
         return False
     if not name:
         return True
     if kind == "form":
-        return m.get("form") == form_file(name)
+        return m.form == form_file(name)
     if kind == "bundle":  # `bundle:carrier` or a bundle's own name (`bundle:man-hinh`)
-        return m.get("audience") == name or PurePosixPath(rel).stem == name
-    return m.get(NAMED_BY.get(kind, "format")) == name
+        return m.audience == name or PurePosixPath(m.path).stem == name
+    return bool(getattr(m, NAMED_BY.get(kind, "format")) == name)
 
 
-def resolve(selector: str, meta: Mapping[str, Mapping[str, Any]], files: Mapping[str, list[str]],
+def resolve(selector: str, made: Files, files: Mapping[str, list[str]],
             site_pages: Collection[str] | None = None) -> tuple[list[str], list[str]]:
     """A selector -> (general files, site pages) of this build; both empty when it has none.
-    `files`: `general_files(meta)`; `site_pages`: the pages the site has (None: any page)."""
+    `files`: `general_files(made)`; `site_pages`: the pages the site has (None: any page)."""
     kind, _, name = selector.partition(":")
     if kind == PAGE:
         return [], [name] if site_pages is None or name in site_pages else []
     if kind in STORE_KINDS:
         # Any store file of that kind (and format) in this build: the carriers' bundles hold them,
         # the support-points page lists each store with its own.
-        if not any(_matches(selector, rel, meta[rel]) for rel in files[kind]):
+        if not any(_matches(selector, made[rel]) for rel in files[kind]):
             return [], []
-        bundles = [rel for rel in files["bundle"] if meta[rel].get("audience") == "carrier"]
+        bundles = [rel for rel in files["bundle"] if made[rel].audience == "carrier"]
         has_page = site_pages is None or SUPPORT_PAGE in site_pages
         return bundles, [SUPPORT_PAGE] if has_page else []
-    return [rel for rel in files.get(kind, ()) if _matches(selector, rel, meta[rel])], []
+    return [rel for rel in files.get(kind, ()) if _matches(selector, made[rel])], []
 
 
-def answers(project: Project, meta: Mapping[str, Mapping[str, Any]],
+def answers(project: Project, made: Files,
             site_pages: Collection[str] | None = None) -> list[Answer]:
     """Every measure of every letter in force (in `letters` order) with the files and pages of
     this build that answer it."""
-    files = general_files(meta)
+    files = general_files(made)
     order = {kind: i for i, kind in enumerate(GENERAL_KINDS)}
     result = []
     for directive in letters(project):
@@ -125,24 +125,23 @@ def answers(project: Project, meta: Mapping[str, Mapping[str, Any]],
             pages: dict[str, None] = {}
             unmet = []
             for selector in measure.outputs:
-                paths, names = resolve(selector, meta, files, site_pages)
+                paths, names = resolve(selector, made, files, site_pages)
                 if not paths and not names:
                     unmet.append(selector)
                 found.update(dict.fromkeys(paths))
                 pages.update(dict.fromkeys(names))
-            ordered = sorted(found, key=lambda rel: (order.get(str(meta[rel].get("kind")), len(order)), rel))
+            ordered = sorted(found, key=lambda rel: (order.get(made[rel].kind, len(order)), rel))
             result.append(Answer(directive, measure, tuple(ordered), tuple(pages), tuple(unmet)))
     return result
 
 
-def measures_answered(project: Project, files: Iterable[str],
-                      meta: Mapping[str, Mapping[str, Any]]) -> list[tuple[Directive, int, Measure]]:
+def measures_answered(project: Project, files: Iterable[str], made: Files) -> list[tuple[Directive, int, Measure]]:
     """The measures (letter, number in the letter, measure) that some of `files` answer, in
     `letters` order: what a bundle's README says its files are for."""
-    paths = list(files)
+    found = [made[rel] for rel in files if rel in made]
     return [(directive, number, measure) for directive in letters(project)
             for number, measure in enumerate(directive.measures, start=1)
-            if any(_matches(selector, rel, meta.get(rel, {})) for selector in measure.outputs for rel in paths)]
+            if any(_matches(selector, m) for selector in measure.outputs for m in found)]
 
 
 def by_audience(found: Iterable[Answer]) -> dict[Audience, tuple[list[str], list[str]]]:

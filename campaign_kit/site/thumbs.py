@@ -9,22 +9,18 @@ timestamp or metadata, so the same preview always gives the same file.
 from __future__ import annotations
 
 import io
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import PIL
 from PIL import Image
 
-from ..cache import cached_path, content_key, store_in_cache
+from ..memo import Memo
 
 BOX = 160
 """The thumbnail fits in BOX × BOX pixels."""
 QUALITY = 80
 THUMBS = "downloads/thumbs/"
-_VERSION = "1"
-"""Part of the cache key: bump it when the encoding below changes."""
 
 
 @dataclass(frozen=True)
@@ -54,14 +50,17 @@ def make_thumb(data: bytes) -> tuple[bytes, int, int]:
     return out.getvalue(), image.width, image.height
 
 
-def cached_thumb(cache: Path, preview_sha256: str, read: Callable[[], bytes]) -> tuple[str, int, int]:
-    """The cache file of the thumbnail of a preview (made from `read()` on a miss), width, height."""
-    key = content_key("thumb", _VERSION, str(BOX), str(QUALITY), PIL.__version__, preview_sha256)
-    path = cached_path(cache, "site-thumbs", key, ".jpg")
-    if os.path.isfile(path):
-        with Image.open(path) as image:  # reads the header only
-            return path, image.width, image.height
+def cached_thumb(memo: Memo, preview_sha256: str,
+                 read: Callable[[], bytes]) -> tuple[str, tuple[str, int], int, int]:
+    """The kept file of the thumbnail of a preview (made from `read()` on a miss), its sha256 and
+    size, its width and height."""
+    key = memo.key("thumb", box=BOX, quality=QUALITY, preview=preview_sha256)
+    found = memo.get(key)
+    if found is not None:
+        try:
+            with Image.open(found[0]) as image:  # reads the header only; linking checks the bytes
+                return found[0], found[1], image.width, image.height
+        except (OSError, PIL.UnidentifiedImageError):
+            memo.discard(found[0])  # damaged: made again below
     data, width, height = make_thumb(read())
-    store_in_cache(Path(path), data)
-    return path, width, height
-
+    return *memo.put(key, data), width, height

@@ -1,6 +1,6 @@
 """Stage 'bundles': ZIP downloads by audience, each with a Vietnamese README.txt inside.
 
-Made from what the earlier stages wrote (`ctx.out.meta`), never from `materials/` directly:
+Made from what the earlier stages made (`Made.files`), never from `materials/` directly:
 - one ZIP per carrier and one per district with each of its stores' banners and counter cards
   (kinds `store-banner`/`store-card`, meta `store_id`, `carrier`, `district`);
 - one ZIP per language with the general print materials (kinds poster/leaflet/standee);
@@ -19,12 +19,12 @@ from __future__ import annotations
 import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
-from ..cache import cached_file, code_version, content_key
+from ..artifacts import Artifact, Files, Made
+from ..context import BuildContext
 from ..model import Format, Project, Store
-from ..pipeline import BuildContext
 from ..publish.labels import kit_words, render
 from ..publish.render import render_template
 from ..publish.zips import write_zip
@@ -48,7 +48,7 @@ class Bundle:
     meta: dict[str, str] = field(default_factory=dict)
 
 
-def run(ctx: BuildContext) -> None:
+def run(ctx: BuildContext, made: Made) -> None:
     project = ctx.project
     stores = {s.store_id: s for s in project.stores}
     readme_inputs = repr(readme_inputs_of(project)) + ctx.templates_digest()  # its template too
@@ -56,41 +56,41 @@ def run(ctx: BuildContext) -> None:
     @functools.cache  # a store's files are in two bundles
     def entry(rel: str) -> tuple[str, str | None]:
         """What a file brings to a bundle's key, and the directive it follows."""
-        info = ctx.out.meta[rel]
-        store = stores.get(str(info.get("store_id")))
+        info = made.files[rel]
+        store = stores.get(str(info.store_id))
         return (f"{ctx.out.digest(rel)[0]}\0{_readme_meta(info)}\0{store.row_key if store else ''}",
-                info.get("directive"))
+                info.directive)
     stems: dict[str, str] = {}  # archive_names' memo: 80,000 names a national build
-    for bundle in plan(project, ctx.out.meta):
+    for bundle in plan(project, made.files):
         if not bundle.files:
             continue
-        names = archive_names(bundle, ctx.out.meta, stems)
+        names = archive_names(bundle, made.files, stems)
         files = sorted(bundle.files)
         entries = list(map(entry, files))
         # Keyed by what goes in, without making it: each file's name, hash (known without reading
         # it again) and meta, the store rows its README lists, what else the README shows, and the
         # code. A rebuild re-zips only the bundles that changed.
-        key = content_key(code_version(), readme_inputs, bundle.slug, bundle.audience, bundle.title,
-                          "\n".join([f"{names[rel]}\0{part}" for rel, (part, _) in zip(files, entries)]))
-        cached = cached_file(ctx.cache, "bundles", key, ".zip")
-        if not cached.exists():
-            text = readme(project, bundle, ctx.out.meta, names).encode("utf-8-sig")
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            write_zip(cached, {names[rel]: ctx.out.root / rel for rel in bundle.files} | {README: text})
+        key = ctx.memo.key("bundle", readme=readme_inputs, slug=bundle.slug, audience=bundle.audience,
+                           title=bundle.title,
+                           files="\n".join([f"{names[rel]}\0{part}" for rel, (part, _) in zip(files, entries)]))
+
+        def write(target: Path, bundle: Bundle = bundle, names: dict[str, str] = names) -> None:
+            text = readme(project, bundle, made.files, names).encode("utf-8-sig")
+            write_zip(target, {names[rel]: ctx.out.root / rel for rel in bundle.files} | {README: text})
         # The directive(s) its files follow: the change report names them when a bundle changes.
         directives = sorted({str(directive) for _, directive in entries if directive})
         meta: dict[str, Any] = dict(bundle.meta)
-        ctx.out.link(f"downloads/bundles/{bundle.slug}.zip", cached, "bundle", keyed=True,
-                     audience=bundle.audience, items=len(bundle.files), title=bundle.title,
-                     directive="; ".join(directives) or None, **meta)
+        ctx.memo.link_written(ctx.out, f"downloads/bundles/{bundle.slug}.zip", key, write, "bundle",
+                              audience=bundle.audience, items=len(bundle.files), title=bundle.title,
+                              directive="; ".join(directives) or None, **meta)
 
 
-def _readme_meta(info: Mapping[str, Any]) -> str:
-    """What `readme` reads of a file's meta (its store, by `_shown`, apart)."""
-    return f"{info.get('format')}\0{info.get('kind')}\0{info.get('directive')}"
+def _readme_meta(info: Artifact) -> str:
+    """What `readme` reads of a file's description (its store, by `_shown`, apart)."""
+    return f"{info.format}\0{info.kind}\0{info.directive}"
 
 
-def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle]:
+def plan(project: Project, made: Files) -> list[Bundle]:
     """Every bundle and its files, in a fixed order (carriers, districts, languages, screens).
 
     With stores in several provinces, carrier and district bundles are per province: a
@@ -102,22 +102,22 @@ def plan(project: Project, meta: Mapping[str, Mapping[str, Any]]) -> list[Bundle
     by_district: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_lang: dict[str, list[str]] = defaultdict(list)
     screens: list[str] = []
-    for rel, info in sorted(meta.items()):
-        kind = info.get("kind")
+    for rel, info in sorted(made.items()):
+        kind = info.kind
         if kind in STORE_KINDS:
-            carrier, district = info.get("carrier"), info.get("district")
-            province = info.get("province") if several else ""
-            if not (carrier and district and province is not None):  # the print stage names all three
-                store = stores.get(str(info.get("store_id")))
-                carrier = carrier or (store.carrier if store else None)
+            carrier_id, district = info.carrier, info.district
+            province = info.province if several else ""
+            if not (carrier_id and district and province is not None):  # the print stage names all three
+                store = stores.get(str(info.store_id))
+                carrier_id = carrier_id or (store.carrier if store else None)
                 district = district or (store.district if store else None)
                 province = str(province or (store.province if store else "")) if several else ""
-            if carrier:
-                by_carrier[(str(carrier), province)].append(rel)
+            if carrier_id:
+                by_carrier[(carrier_id, province)].append(rel)
             if district:
-                by_district[(province, str(district))].append(rel)
-        elif kind in PRINT_KINDS and info.get("lang"):
-            by_lang[str(info["lang"])].append(rel)
+                by_district[(province, district)].append(rel)
+        elif kind in PRINT_KINDS and info.lang:
+            by_lang[info.lang].append(rel)
         elif kind == SCREEN_KIND:
             screens.append(rel)
     titles = kit_words().bundles
@@ -149,7 +149,7 @@ def _slug(*parts: str) -> str:
     return "-".join(slug(part) for part in parts if part)
 
 
-def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
+def archive_names(bundle: Bundle, made: Files,
                   stems: dict[str, str] | None = None) -> dict[str, str]:
     """Archive name of each file. Store files go in a folder per district (carrier bundles) or
     per carrier (district bundles), named after their store; others keep their file name.
@@ -159,15 +159,15 @@ def archive_names(bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
     folder_key = _FOLDER_OF.get(bundle.audience)
     stems = {} if stems is None else stems
     for rel in bundle.files:
-        info = meta.get(rel, _NO_META)
+        info = made.get(rel)
         name = stems.get(rel)
         if name is None:
             name = rel.rpartition("/")[2]
-            if store_id := info.get("store_id"):
-                store_slug = slug(str(store_id))
+            if info is not None and info.store_id:
+                store_slug = slug(info.store_id)
                 name = name if name.startswith(store_slug) else f"{store_slug}-{name}"
             stems[rel] = name
-        folder = info.get(folder_key) if folder_key and info.get("store_id") else None
+        folder = getattr(info, folder_key) if folder_key and info is not None and info.store_id else None
         names[rel] = f"{slug(str(folder))}/{name}" if folder else name
     depth = dict.fromkeys(names, 1)
     while True:
@@ -189,25 +189,26 @@ def readme_inputs_of(project: Project) -> tuple[Any, ...]:
             [(d.reference, d.measures) for d in letters(project) if d.measures])  # what the README cites
 
 
-def readme(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any]],
-           names: Mapping[str, str]) -> str:
+def readme(project: Project, bundle: Bundle, made: Files, names: Mapping[str, str]) -> str:
     settings = project.settings
     stores = {s.store_id: s for s in project.stores}
     counts: dict[str, int] = defaultdict(int)
     store_rows: dict[str, tuple[Store, str]] = {}
     directives: set[str] = set()
     for rel in bundle.files:
-        info = meta.get(rel, {})
-        counts[str(info.get("format", info.get("kind", "")))] += 1
-        if info.get("directive"):
-            directives.add(str(info["directive"]))
-        store = stores.get(str(info.get("store_id")))
+        info = made.get(rel)
+        if info is None:
+            continue
+        counts[info.format or info.kind] += 1
+        if info.directive:
+            directives.add(info.directive)
+        store = stores.get(str(info.store_id))
         if store:  # its files share a prefix: "huyen-dinh-lap/vtp-ls-00002-*"
             folder = PurePosixPath(names[rel]).parent
             store_rows[store.store_id] = (store, str(folder / f"{store.slug}-*"))
     formats = [_format_line(project.formats.get(name), name, n) for name, n in sorted(counts.items())]
     asked = [{"reference": d.reference, "number": number, "text": m.text}
-             for d, number, m in measures_answered(project, bundle.files, meta)]
+             for d, number, m in measures_answered(project, bundle.files, made)]
     # Said plainly in every bundle: what the letters ask that the kit does not make yet.
     not_yet = [{"reference": d.reference, "number": number, "text": m.not_yet or m.text}
                for d in letters(project) for number, m in enumerate(d.measures, start=1)
@@ -226,7 +227,6 @@ def readme(project: Project, bundle: Bundle, meta: Mapping[str, Mapping[str, Any
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-_NO_META: Mapping[str, Any] = {}
 _FOLDER_OF = {"carrier": "district", "district": "carrier"}
 """A store file's folder in a bundle: its district in a carrier's bundle, and the other way round."""
 

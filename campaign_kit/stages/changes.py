@@ -1,6 +1,6 @@
 """Stage 'changes': what this build changed since the last good output, grouped for people.
 
-Compares the files the earlier stages wrote in this build (`ctx.out.meta`, sha256 of the bytes)
+Compares the files the earlier stages made in this build (`Made.files`, sha256 of the bytes)
 with the previous output's manifest (`ctx.previous`). Site pages and assets, previews (they
 follow their PDFs) and the stages after this one are left out. Writes `changes.json` (kind
 `report`) at the output root:
@@ -20,9 +20,10 @@ import json
 from dataclasses import dataclass, field
 from typing import AbstractSet, Any, Callable, Mapping, NamedTuple
 
+from ..artifacts import Files, Made
+from ..context import STAGES, BuildContext
 from ..model import Project
 from ..output import KINDS
-from ..pipeline import STAGES, BuildContext
 from ..publish.labels import kit_words, render
 
 REPORT = "changes.json"
@@ -53,24 +54,25 @@ class Group:
         return len(self.added) + len(self.changed) + len(self.removed)
 
 
-def run(ctx: BuildContext) -> None:
+def run(ctx: BuildContext, made: Made) -> dict[str, Any]:
+    """Writes changes.json; returns its content, for the site's change page."""
     # A file at the same place with the same bytes is in no list: it is left out of both sides
     # (a 20,000-store rebuild compares 60,000 files to find the two that changed).
     same: set[str] = set()
     before = None if ctx.previous is None else ctx.out.previous
-    current = current_files(ctx.out.meta, ctx.out.has, ctx.out.digest, before, same)
+    current = current_files(made.files, ctx.out.has, ctx.out.digest, before, same)
     previous = None if ctx.previous is None else previous_files(ctx.previous, same)
     report = change_report(ctx.project, previous, current)
-    ctx.out.write_text(REPORT, json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                       "report")
+    text = json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True)
+    ctx.out.write_text(REPORT, text + "\n", "report")
+    return dict(json.loads(text))  # as the file has it (lists, not tuples)
 
 
-def _compared(info: Mapping[str, Any]) -> bool:
-    stage = info.get("stage")
-    return info.get("kind") not in IGNORED_KINDS and (not stage or stage in COMPARED_STAGES)
+def _compared(kind: str, stage: str | None) -> bool:
+    return kind not in IGNORED_KINDS and (not stage or stage in COMPARED_STAGES)
 
 
-def current_files(meta: Mapping[str, Mapping[str, Any]], exists: Callable[[str], bool],
+def current_files(made: Files, exists: Callable[[str], bool],
                   digest: Callable[[str], tuple[str, int]],
                   before: Mapping[str, tuple[str, int]] | None = None,
                   same: set[str] | None = None) -> dict[str, FileState]:
@@ -78,15 +80,15 @@ def current_files(meta: Mapping[str, Mapping[str, Any]], exists: Callable[[str],
     which reads a file only when its hash is not known already). `before`: the last output's
     (hash, size) by path: a file as it was there is left out, and put in `same`."""
     result = {}
-    for rel, info in meta.items():  # the report sorts its lists
-        if not _compared(info) or not exists(rel):
+    for rel, info in made.items():  # the report sorts its lists
+        if not _compared(info.kind, info.stage) or not exists(rel):
             continue
         sha256 = digest(rel)[0]
         if before is not None and before.get(rel, _NONE)[0] == sha256:
             if same is not None:
                 same.add(rel)
             continue
-        result[rel] = FileState(rel, info["kind"], info.get("lang"), sha256, info.get("directive"))
+        result[rel] = FileState(rel, info.kind, info.lang, sha256, info.directive)
     return result
 
 
@@ -97,7 +99,7 @@ def previous_files(manifest: Mapping[str, Any],
                    unchanged: AbstractSet[str] = frozenset()) -> dict[str, FileState]:
     """The last output's files the report covers, but those in `unchanged`."""
     return {e["path"]: FileState(e["path"], e["kind"], e.get("lang"), e["sha256"], e.get("directive"))
-            for e in manifest.get("files", []) if e["path"] not in unchanged and _compared(e)}
+            for e in manifest.get("files", []) if e["path"] not in unchanged and _compared(e["kind"], e.get("stage"))}
 
 
 def change_report(project: Project, previous: Mapping[str, FileState] | None,

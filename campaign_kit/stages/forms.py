@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from ..artifacts import Made
+from ..context import BuildContext
 from ..errors import BuildError
 from ..model import Directive, Project
-from ..pipeline import BuildContext
 from ..publish.labels import FormWords, kit_words, render
 from ..publish.office import xlsx_bytes
 
@@ -70,7 +71,7 @@ def form_header(project: Project, form_id: str, directive: Directive) -> FormHea
                       deadline="; ".join(deadlines) or None)
 
 
-def run(ctx: BuildContext) -> None:
+def run(ctx: BuildContext, made: Made) -> None:
     project = ctx.project
     districts = province_districts(project)
     rows_of = {"installs": lambda: installs_rows(districts),

@@ -22,9 +22,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..artifacts import Made
+from ..context import BuildContext
 from ..errors import BuildError
 from ..model import Directive, Project, placeholders
-from ..pipeline import BuildContext
 from ..publish.labels import kit_words, render
 from ..publish.office import docx_bytes
 from ..publish.render import render_template
@@ -76,7 +77,7 @@ def message_directive(project: Project, lang: str, name: str) -> Directive | Non
     return project.cite(used, f"message:{name}")
 
 
-def run(ctx: BuildContext) -> None:
+def run(ctx: BuildContext, made: Made) -> None:
     project = ctx.project
     messages = collect(project)
     for message in messages:

@@ -3,86 +3,89 @@ support points, a banner and a counter card for every store, each with its own Q
 
 Every item is checked before it is written: glyphs covered by the fonts, the designed page count
 (more pages means text ran over), text inside the trim box (store items: the safe area), and each
-QR code decoded back from the rendered page. Rendered files live in `ctx.cache`, keyed by all that
+QR code decoded back from the rendered page. Rendered files live in the memo (`ctx.memo`), keyed by all that
 shapes them, and are linked into the output: a rebuild with nothing changed renders nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import json
 import logging
-import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from ..cache import cached_file, code_version, content_key, store_in_cache
+from ..artifacts import Made
+from ..context import BuildContext
 from ..errors import BuildError
-from ..model import Directive, Format, Project
-from ..pipeline import BuildContext
+from ..memo import Key, keep_content
+from ..model import Format, PrintColours, Project
 from ..printing.checks import check_glyphs, check_qr_pdf, check_text_inside, strings
-from ..printing.qr import ErrorLevel, QrPayload, draw, min_symbol_mm
-from ..printing.render import Renderer, parallel_map, preview, require_pages, shared_renderer
-from ..printing.stores import naive_store_pdfs, render_store_items, store_directive
+from ..printing.general import GENERAL_KINDS, general_directive, texts
+from ..printing.pdfx import K_ONLY, PAPER, Spots, require_pdfx4, spot_inks
+from ..printing.qr import ErrorLevel, QrPayload, draw, min_module_mm
+from ..printing.render import Renderer, parallel_map, preview, require_pages, shares
+from ..printing.stores import render_store_items, store_directive
 
 log = logging.getLogger("campaign_kit")
 
-__all__ = ["run", "naive_store_pdfs"]  # the baseline of benchmarks/scale.py
-
-GENERAL_KINDS = ("poster", "leaflet", "standee")
 PAGES = {"poster": 1, "leaflet": 2, "standee": 1}
 QR_ERROR: dict[str, ErrorLevel] = {"poster": "M", "leaflet": "M", "standee": "Q"}
 """Standees stand in doorways and get scuffed: a higher error-correction level pays off there."""
 
 
-def run(ctx: BuildContext) -> None:
+def run(ctx: BuildContext, made: Made) -> None:
     project = ctx.project
-    items = _general_items(ctx)
-    for item in items:
+    renderer = Renderer()  # this build's: templates, fonts and stylesheet read once, passed down
+    for item in _general_items(ctx, renderer):
         directive = general_directive(project, item.lang)
-        ctx.out.link(item.rel, item.pdf_file, item.kind, keyed=True, lang=item.lang, format=item.format_name,
-                     directive=directive.reference if directive else None, variant=item.variant)
-        if item.variant is None:
-            ctx.out.link(preview_rel(item.rel), item.png_file, "preview", keyed=True, preview_of=item.rel)
+        ctx.out.link(item.rel, ctx.memo.content_path(item.pdf[0]), item.kind, sha256=item.pdf, keyed=True,
+                     lang=item.lang, format=item.format_name, directive=directive.reference if directive else None,
+                     variant=item.variant)
+        if item.png is not None:
+            ctx.out.link(preview_rel(item.rel), ctx.memo.content_path(item.png[0]), "preview", sha256=item.png,
+                         keyed=True, preview_of=item.rel)
     if project.settings.support_points and project.stores:
-        _store_items(ctx)
+        _store_items(ctx, renderer)
 
 
-def _general_items(ctx: BuildContext) -> list[KeptItem]:
-    """Posters, leaflets and standees in the cache: rendered if missing. They read no store, so
+def _general_items(ctx: BuildContext, renderer: Renderer) -> list[KeptItem]:
+    """Posters, leaflets and standees in the memo: rendered if missing. They read no store, so
     while materials/ (store lists aside), templates, fonts and code are the same, the last
     build's list is used as it is (laying out 20 pages of HTML to find their keys takes 1-2 s)."""
     project = ctx.project
-    renderer = shared_renderer()
     profile = Path(project.print_profile).read_bytes() if project.print_profile else b""
-    memo = cached_file(ctx.cache, "print-general", content_key(
-        code_version(), renderer.digest, *(renderer.fonts.digest([lang.code]) for lang in project.languages),
-        ctx.materials_digest(stores=False), hashlib.sha256(profile).hexdigest()), ".json")
-    try:
-        kept = [KeptItem(**entry) for entry in json.loads(memo.read_text(encoding="utf-8"))]
-        if all(os.path.exists(k.pdf_file) and (k.variant or os.path.exists(k.png_file)) for k in kept):
-            log.info("print: general items: 0 rendered, %d reused", len(kept))
-            return kept
-    except (OSError, ValueError, TypeError):
-        pass
+    key = ctx.memo.key("print-general", renderer=renderer.digest,
+                       fonts=tuple(renderer.fonts.digest([lang.code]) for lang in project.languages),
+                       materials=ctx.materials_digest(stores=False), profile=hashlib.sha256(profile).hexdigest())
+    kept = ctx.memo.load("print-general", key)
+    if isinstance(kept, list) and all(ctx.memo.usable(ctx.out, *k.pdf) and (k.png is None or ctx.memo.usable(ctx.out, *k.png))
+                                      for k in kept):
+        log.info("print: general items: 0 rendered, %d reused", len(kept))
+        return kept
     variants: tuple[str | None, ...] = (None, PDFX) if project.print_profile else (None,)
     items = [_general_item(ctx, renderer, name, fmt, lang.code, variant)
              for name, fmt in sorted(project.formats.items()) if fmt.kind in GENERAL_KINDS
              for lang in project.languages for variant in variants]
     todo = [item for item in items
-            if not (item.pdf_file.exists() and (item.variant or item.png_file.exists()))]
+            if not (ctx.memo.get(item.key) and (item.variant or ctx.memo.get(item.png_key)))]
     log.info("print: general items: %d rendered, %d reused", len(todo), len(items) - len(todo))
-    for _ in ctx.progress(parallel_map(render_general, todo, ctx.options.jobs),
-                          "print: posters, leaflets, standees", total=len(todo)):
-        pass
-    kept = [KeptItem(i.rel, i.kind, i.lang, i.format_name, i.variant, str(i.pdf_file), str(i.png_file))
-            for i in items]
-    store_in_cache(memo, json.dumps([asdict(k) for k in kept]).encode("utf-8"))
+    tasks = [(renderer, share, str(ctx.memo.root)) for share in shares(todo, ctx.options.jobs)]
+    for made_now in ctx.progress(parallel_map(render_general, tasks, ctx.options.jobs),
+                                 "print: posters, leaflets, standees", total=len(tasks)):
+        for item_key, (sha256, size) in made_now:
+            ctx.memo.remember(item_key, sha256, size)
+    kept = []
+    for i in items:
+        pdf, png = ctx.memo.get(i.key), None if i.variant else ctx.memo.get(i.png_key)
+        assert pdf is not None and (i.variant or png is not None), i.rel  # made just now
+        kept.append(KeptItem(i.rel, i.kind, i.lang, i.format_name, i.variant, pdf[1], png[1] if png else None))
+    ctx.memo.save("print-general", key, kept)
     return kept
 
 
@@ -95,8 +98,10 @@ class KeptItem:
     lang: str
     format_name: str
     variant: str | None
-    pdf_file: str
-    png_file: str
+    pdf: tuple[str, int]
+    """sha256 and size of the checked PDF in the memo's store."""
+    png: tuple[str, int] | None
+    """The same of its preview (none for a print variant)."""
 
 
 @dataclass(frozen=True)
@@ -112,31 +117,13 @@ class GeneralItem:
     qr: QrPayload
     qr_symbol_mm: float
     variant: str | None
-    """None for the RGB file; "pdf/x-4" for the print shop's CMYK output intent."""
-    pdf_file: Path
-    png_file: Path
-    """Where the checked PDF and its preview go in the cache (their name is the content key)."""
-
-
-PRINT_TEXTS = ("tagline", "poster_headline", "poster_lead", "steps", "why", "scan_caption",
-               "lookalike_warning", "hotline_label", "official_site_label", "follows_directive",
-               "why_title", "how_title", "leaflet_back_hint")
-"""The texts posters, leaflets, standees and screens print (only these are checked for glyphs)."""
-
-
-GENERAL_SETTINGS = frozenset({"app_name", "hotline", "official_site"})
-"""The settings the general items' and screens' templates show besides their texts' placeholders."""
-
-
-def texts(project: Project, lang: str) -> dict[str, Any]:
-    """The printed texts of a language, placeholders filled (Vietnamese where one is missing)."""
-    return {key: project.text(lang, key) for key in PRINT_TEXTS}
-
-
-def general_directive(project: Project, lang: str) -> Directive | None:
-    """The letter a poster, leaflet, standee or screen of `lang` names: the newest that set a
-    setting it shows."""
-    return project.cite(GENERAL_SETTINGS | project.settings_in(lang, PRINT_TEXTS))
+    """None for the sRGB file (screens, office printers); "pdf/x-4" for the press: every colour in
+    CMYK (campaign.yml's `print` values), under the kit's CMYK profile as output intent."""
+    spots: Spots
+    """The spot inks of the campaign's print colours (PDF/X only)."""
+    key: Key
+    png_key: Key
+    """Of the checked PDF and of its preview, in the memo."""
 
 
 def type_scale(fmt: Format) -> float:
@@ -153,26 +140,36 @@ def _general_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format,
     project = ctx.project
     directive = general_directive(project, lang)
     rel = f"downloads/print/{lang}/{name}{'-pdfx4' if variant else ''}.pdf"
-    qr = draw(project.go_url(), min_symbol_mm(fmt.viewing_distance_m), QR_ERROR[fmt.kind])
+    qr = draw(project.go_url(), min_module_mm(fmt.viewing_distance_m), QR_ERROR[fmt.kind],
+              dark=K_ONLY if variant else "#000000", light=PAPER if variant else "#ffffff")
     context = {
         "title": f"{fmt.title} ({lang})", "fmt": fmt, "lang": lang, "t": texts(project, lang),
         "app_name": project.settings.app_name, "hotline": project.settings.hotline,
         "official_site": project.settings.official_site,
         "directive": directive.reference if directive else None,
         "department": project.campaign.campaign.department,
-        "colours": project.campaign.colours, "page_background": project.campaign.colours.background,
+        "colours": _colours(project, cmyk=variant is not None),
         "font_family": renderer.fonts.css_family(lang), "type_scale": type_scale(fmt), "qr": qr,
         "output_intent": _output_intent(project, directive) if variant else None,
     }
     check_glyphs(renderer.fonts, lang, strings(context), rel)
     html = renderer.html(fmt.template, context)
     profile = Path(project.print_profile).read_bytes() if variant and project.print_profile else b""
-    key = content_key(code_version(), renderer.digest, renderer.fonts.digest([lang]), html, variant or "",
-                      hashlib.sha256(profile).hexdigest())
-    pdf_file = cached_file(ctx.cache, "print-general", key, ".pdf")
+    spots = spot_inks(project.campaign.colours.print) if variant else ()
+    key = ctx.memo.key("print-item", renderer=renderer.digest, fonts=renderer.fonts.digest([lang]), html=html,
+                       variant=variant, profile=hashlib.sha256(profile).hexdigest(), spots=spots)
     return GeneralItem(rel=rel, kind=fmt.kind, lang=lang, format_name=name, html=html,
                        pages=PAGES[fmt.kind], qr=qr.payload, qr_symbol_mm=qr.symbol_mm,
-                       variant=variant, pdf_file=pdf_file, png_file=pdf_file.with_suffix(".png"))
+                       variant=variant, spots=spots, key=key, png_key=ctx.memo.key("preview", of=key))
+
+
+def _colours(project: Project, cmyk: bool) -> dict[str, str]:
+    """The campaign's colours as CSS values: sRGB, or their print values in device-cmyk()."""
+    colours = project.campaign.colours
+    if not cmyk:
+        return {name: getattr(colours, name) for name in PrintColours.model_fields}
+    assert colours.print is not None  # the model requires them when a kit has a print_profile
+    return {name: getattr(colours.print, name).css() for name in PrintColours.model_fields}
 
 
 def _output_intent(project: Project, directive: Any) -> dict[str, Markup]:
@@ -186,38 +183,47 @@ def _output_intent(project: Project, directive: Any) -> dict[str, Markup]:
     return {"profile_url": Markup(url), "date": Markup(f"{day}T00:00:00+07:00")}
 
 
-def render_general(item: GeneralItem) -> str:
-    """Render and check one general item into the cache (runs in a worker process)."""
-    pdf = shared_renderer().pdf(item.html, item.rel, item.variant)
-    require_pages(pdf, item.pages, item.rel)
-    # The code is on the front and, on a leaflet, on the back too.
-    names = [f"{item.rel} page {i + 1}" for i in range(item.pages)]
-    check_qr_pdf(pdf, [(item.qr, item.qr_symbol_mm)] * item.pages, names)
-    check_text_inside(pdf, 0, names)
-    if item.variant is None:
-        store_in_cache(item.png_file, preview(pdf))
-    store_in_cache(item.pdf_file, pdf)
-    return item.rel
+def render_general(task: tuple[Renderer, list[GeneralItem], str]) -> list[tuple[Key, tuple[str, int]]]:
+    """Render and check general items into the memo's store (runs in a worker process): each
+    key and the sha256 and size of what it made, for the build to record."""
+    renderer, items, root = task
+    made: list[tuple[Key, tuple[str, int]]] = []
+    for item in items:
+        pdf = renderer.pdf(item.html, item.rel, item.variant, item.spots)
+        require_pages(pdf, item.pages, item.rel)
+        # The code is on the front and, on a leaflet, on the back too.
+        names = [f"{item.rel} page {i + 1}" for i in range(item.pages)]
+        check_qr_pdf(pdf, [(item.qr, item.qr_symbol_mm)] * item.pages, names)
+        check_text_inside(pdf, 0, names)
+        if item.variant:
+            require_pdfx4(pdf, item.rel)
+        else:
+            made.append((item.png_key, keep_content(root, preview(pdf))[1]))
+        made.append((item.key, keep_content(root, pdf)[1]))
+    return made
 
 
-def _store_items(ctx: BuildContext) -> None:
+def _store_items(ctx: BuildContext, renderer: Renderer) -> None:
     project = ctx.project
     directive = store_directive(project)
     reference = directive.reference if directive else None
     sampled: set[tuple[str, str]] = set()
-    for store, fmt_name, fmt, pdf_path, rel in render_store_items(
-            project, project.stores, jobs=ctx.options.jobs, cache=ctx.cache,
-            progress=ctx.progress, context=ctx.materials_digest(stores=False), kept=ctx.out.keeps):
-        ctx.out.link(rel, pdf_path, fmt.kind, keyed=True, store_id=store.store_id, carrier=store.carrier,
-                     district=store.district, province=store.province, format=fmt_name,
+    for store, fmt_name, fmt, pdf_path, claim, rel in render_store_items(
+            project, project.stores, jobs=ctx.options.jobs, memo=ctx.memo,
+            progress=ctx.progress, context=ctx.materials_digest(stores=False), renderer=renderer):
+        ctx.out.link(rel, pdf_path, fmt.kind, sha256=claim, keyed=True, store_id=store.store_id,
+                     carrier=store.carrier, district=store.district, province=store.province, format=fmt_name,
                      directive=reference)
         # One preview per carrier and format shows what every store of that carrier gets.
         if (store.carrier, fmt_name) not in sampled:
             sampled.add((store.carrier, fmt_name))
-            png = Path(pdf_path).with_suffix(".png")
-            if not png.exists():  # from the output's copy: the cache may have lost the PDF
-                store_in_cache(png, preview((ctx.out.root / rel).read_bytes()))
-            ctx.out.link(preview_rel(rel), png, "preview", keyed=True, preview_of=rel)
+            # From the output's copy, checked as it was linked.
+            ctx.memo.link(ctx.out, preview_rel(rel), ctx.memo.key("preview", of=claim[0]),
+                          functools.partial(_preview_of, ctx.out.root / rel), "preview", preview_of=rel)
+
+
+def _preview_of(pdf: Path) -> bytes:
+    return preview(pdf.read_bytes())
 
 
 def preview_rel(pdf_rel: str) -> str:

@@ -4,18 +4,19 @@ by PDFium at exactly the format's pixel size. Each image's QR code is decoded ba
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..cache import cached_file, code_version, content_key, store_in_cache
+from ..artifacts import Made
+from ..context import BuildContext
 from ..errors import BuildError
+from ..memo import Key, keep_content
 from ..model import Format
-from ..pipeline import BuildContext
 from ..printing.checks import check_glyphs, check_qr_image, check_text_inside, strings
+from ..printing.general import general_directive, texts
 from ..printing.qr import draw
-from ..printing.render import Renderer, parallel_map, png_bytes, raster_pages, shared_renderer
-from .print_pdfs import general_directive, texts
+from ..printing.render import Renderer, parallel_map, png_bytes, raster_pages, shares
 
 PX_PER_PT = 96 / 72
 
@@ -24,19 +25,21 @@ READS_STORES = False
 """Made from materials without the store lists: the pipeline reuses its files while those are unchanged."""
 
 
-def run(ctx: BuildContext) -> None:
+def run(ctx: BuildContext, made: Made) -> None:
     project = ctx.project
-    renderer = shared_renderer()
+    renderer = Renderer()  # this build's, passed down (and to the workers with their items)
     items = [_screen_item(ctx, renderer, name, fmt, lang.code)
              for name, fmt in sorted(project.formats.items()) if fmt.kind == "screen"
              for lang in project.languages]
-    todo = [item for item in items if not item.target.exists()]
-    for _ in ctx.progress(parallel_map(render_screen, todo, ctx.options.jobs), "screens", total=len(todo)):
-        pass
+    todo = [item for item in items if ctx.memo.get(item.key) is None]
+    tasks = [(renderer, share, str(ctx.memo.root)) for share in shares(todo, ctx.options.jobs)]
+    for made_now in ctx.progress(parallel_map(render_screen, tasks, ctx.options.jobs), "screens", total=len(tasks)):
+        for key, (sha256, size) in made_now:
+            ctx.memo.remember(key, sha256, size)
     for item in items:
         directive = general_directive(project, item.lang)
-        ctx.out.link(item.rel, item.target, "screen", keyed=True, lang=item.lang, format=item.format_name,
-                     directive=directive.reference if directive else None)
+        ctx.memo.link(ctx.out, item.rel, item.key, functools.partial(_render_screen, renderer, item), "screen",
+                      lang=item.lang, format=item.format_name, directive=directive.reference if directive else None)
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,8 @@ class ScreenItem:
     fmt: Format
     html: str
     url: str
-    target: Path
-    """The checked PNG in the cache (its name is the content key)."""
+    key: Key
+    """Of the checked PNG in the memo."""
 
 
 def _screen_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, lang: str) -> ScreenItem:
@@ -58,9 +61,8 @@ def _screen_item(ctx: BuildContext, renderer: Renderer, name: str, fmt: Format, 
     context = screen_context(ctx, renderer, fmt, lang)
     check_glyphs(renderer.fonts, lang, strings(context), rel)
     html = renderer.html(fmt.template, context)
-    key = content_key(code_version(), renderer.digest, renderer.fonts.digest([lang]), html)
-    return ScreenItem(rel=rel, lang=lang, format_name=name, fmt=fmt, html=html,
-                      url=context["qr"].payload.url, target=cached_file(ctx.cache, "screens", key, ".png"))
+    key = ctx.memo.key("screen", renderer=renderer.digest, fonts=renderer.fonts.digest([lang]), html=html)
+    return ScreenItem(rel=rel, lang=lang, format_name=name, fmt=fmt, html=html, url=context["qr"].payload.url, key=key)
 
 
 def screen_context(ctx: BuildContext, renderer: Renderer, fmt: Format, lang: str) -> dict[str, Any]:
@@ -82,11 +84,18 @@ def screen_context(ctx: BuildContext, renderer: Renderer, fmt: Format, lang: str
     return context
 
 
-def render_screen(item: ScreenItem) -> str:
-    """Lay out, rasterise at exactly the format's pixel size, decode the QR code back, cache."""
+def render_screen(task: tuple[Renderer, list[ScreenItem], str]) -> list[tuple[Key, tuple[str, int]]]:
+    """Render screen images into the memo's store (runs in a worker process): each key and the
+    sha256 and size of what it made, for the build to record."""
+    renderer, items, root = task
+    return [(item.key, keep_content(root, _render_screen(renderer, item))[1]) for item in items]
+
+
+def _render_screen(renderer: Renderer, item: ScreenItem) -> bytes:
+    """Lay out, rasterise at exactly the format's pixel size, decode the QR code back."""
     fmt, what = item.fmt, item.rel
     assert fmt.width_px and fmt.height_px
-    pdf = shared_renderer().pdf(item.html, what)
+    pdf = renderer.pdf(item.html, what)
     check_text_inside(pdf, 0, [what])  # nothing pushed past the edge of the screen
     pages = list(raster_pages(pdf, px_per_mm=PX_PER_PT * 72 / 25.4, crop_to_trim=False))
     if len(pages) != 1:
@@ -95,5 +104,4 @@ def render_screen(item: ScreenItem) -> str:
     if image.size != (fmt.width_px, fmt.height_px):
         raise BuildError(f"{what}: rendered {image.size}, expected {fmt.width_px}×{fmt.height_px}")
     check_qr_image(image, [item.url], what)
-    store_in_cache(item.target, png_bytes(image))
-    return what
+    return png_bytes(image)

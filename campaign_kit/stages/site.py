@@ -10,17 +10,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
 import shutil
 from pathlib import Path
 
 import PIL
 from markupsafe import Markup
 
-from ..cache import cached_path, code_version, content_key, link_content, store_in_cache
+from ..artifacts import Made
+from ..context import BuildContext
 from ..errors import BuildError
 from ..model import Language, Project
-from ..pipeline import BuildContext
 from ..site import fonts
 from ..site.build import DOCS, GENERATED_CSS, Built, build_language, site_fonts
 from ..site.config import LangBuild
@@ -44,12 +43,12 @@ from ..site.thumbs import Thumb, cached_thumb, thumb_path
 log = logging.getLogger("campaign_kit")
 
 
-def run(ctx: BuildContext) -> None:
+def run(ctx: BuildContext, made: Made) -> None:
     names = page_names(DOCS, ctx.project.default_lang)
     epoch = _source_epoch(ctx)
     work_root = ctx.cache / "site-work"
-    stores = directory(ctx.project, ctx.out.meta)
-    files = downloads(ctx.out.meta, ctx.out.root, ctx.out.digest, format_titles(ctx.project),
+    stores = directory(ctx.project, made.files)
+    files = downloads(made.files, ctx.out.root, ctx.out.digest, format_titles(ctx.project),
                       ctx.project.default_lang)
     # Thumbnails of the previews some language's Downloads page shows (an item shows one).
     shown = {item.preview for lang in ctx.project.languages
@@ -57,14 +56,14 @@ def run(ctx: BuildContext) -> None:
     items = _with_thumbs(ctx, files, shown)
     # Which files answer each measure: the same in every language (the pages are the default
     # language's, which every language has, translated or not).
-    found = answers(ctx.project, ctx.out.meta, site_pages(names, ctx.out.root))
+    found = answers(ctx.project, made.files, site_pages(names, made.changes))
     for lang in ctx.project.languages:
-        _build_language(ctx, lang, names, epoch, work_root, stores, items, found)
+        _build_language(ctx, made, lang, names, epoch, work_root, stores, items, found)
     shutil.rmtree(work_root, ignore_errors=True)
     _write_go_pages(ctx)
 
 
-def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: int, work_root: Path,
+def _build_language(ctx: BuildContext, made: Made, lang: Language, names: list[str], epoch: int, work_root: Path,
                     stores: Directory, items: list[Download], found: list[Answer]) -> None:
     """Sources and generated pages -> mkdocs (or its kept build) -> store lists and other slots,
     fonts, embed card -> the output."""
@@ -73,11 +72,11 @@ def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: 
     build = LangBuild(lang, prefix, work_root / lang.code)
     t = SiteTexts(project, lang.code)
     sources = [load_page(DOCS, project, lang.code, n, t("fallback_notice")) for n in names]
-    generated = generated_pages(project, lang.code, prefix, ctx.out.meta, ctx.out.root, ctx.out.digest,
-                                ctx.cache, stores, items, found, _titles(project, lang.code, sources))
+    generated = generated_pages(project, lang.code, prefix, made.files, ctx.out.root, ctx.out.digest,
+                                ctx.memo, stores, items, found, _titles(project, lang.code, sources), made.changes)
     nav = [f"{n}.md" for n in names] + [p for p in ("support/index.md", "directives.md", "measures.md",
                                                      "downloads.md", "changes.md") if p in generated.pages]
-    built = build_language(build, project, t("site_name"), nav, epoch, ctx.cache,
+    built = build_language(build, project, t("site_name"), nav, epoch, ctx.memo,
                            {f"{s.name}.md": s.markdown for s in sources} | generated.pages, ctx.sources)
     for message in built.warnings:
         ctx.warn(f"site ({lang.code}): mkdocs: {message}")
@@ -89,11 +88,10 @@ def _build_language(ctx: BuildContext, lang: Language, names: list[str], epoch: 
             _link(ctx, prefix + rel, built.root + "/" + rel, lang.code, known)
     # The pages' characters: mkdocs' pages and search index (known with its build), the slots.
     added = set().union(*(fill.chars() for fills in generated.slots.values() for fill in fills.values()))
-    faces, files = site_fonts(project, ctx.cache / "fonts", built.used | added, built.content | added,
-                              built.home)
+    faces, files = site_fonts(project, ctx.memo, built.used | added, built.content | added, built.home)
     files["embed/index.html"] = _embed(ctx, build, t, faces).encode("utf-8")
     for rel, data in files.items():
-        link_content(ctx.cache, ctx.out, prefix + rel, data, _kind(rel), lang=lang.code)
+        ctx.memo.content(ctx.out, prefix + rel, data, _kind(rel), lang=lang.code)
     _report_coverage(ctx, lang.code, [s.name for s in sources if not s.translated], t.missing(), len(names))
 
 
@@ -121,13 +119,13 @@ def _thumb(ctx: BuildContext, preview: str) -> Thumb | None:
     """Made once per preview content and kept in the cache; None for a preview that is no image
     (the page then shows the preview itself, as before)."""
     try:
-        source, width, height = cached_thumb(ctx.cache, ctx.out.digest(preview)[0],
+        source, known, width, height = cached_thumb(ctx.memo, ctx.out.digest(preview)[0],
                                              lambda: (ctx.out.root / preview).read_bytes())
     except (OSError, PIL.UnidentifiedImageError) as exc:
         ctx.warn(f"site: no thumbnail of {preview}: {exc}")
         return None
     rel = thumb_path(preview)
-    _link(ctx, rel, source, None, None)
+    _link(ctx, rel, source, None, known)
     return Thumb(rel, width, height)
 
 
@@ -135,20 +133,26 @@ def _link_filled(ctx: BuildContext, built: Built, rel: str, prefix: str, lang: s
                  fills: dict[str, Fill]) -> None:
     """A built page with its slots filled in, kept in the cache under a key of the kept build and
     the fills: a page whose store list did not change is linked, not made again."""
-    key = content_key(built.key, rel, *(f"{marker}\0{fill.key}" for marker, fill in sorted(fills.items())))
-    page = cached_path(ctx.cache, "site-pages", key, ".html")
-    if not ctx.out.keeps(prefix + rel, page) and not os.path.exists(page):
+    key = ctx.memo.key("filled-page", build=built.key, page=rel,
+                       fills=tuple((marker, fill.key) for marker, fill in sorted(fills.items())))
+    _check_owner(ctx, prefix + rel)
+
+    def make() -> bytes:
         text = Path(built.root, rel).read_text(encoding="utf-8")
-        store_in_cache(Path(page), fill_slots(text, fills, f"{built.root}/{rel}").encode("utf-8"))
-    _link(ctx, prefix + rel, page, lang, None)
+        return fill_slots(text, fills, f"{built.root}/{rel}").encode("utf-8")
+    ctx.memo.link(ctx.out, prefix + rel, key, make, "page", lang=lang)
 
 
 def _link(ctx: BuildContext, rel: str, source: Path | str, lang: str | None,
           known: tuple[str, int] | None) -> None:
-    owner = ctx.out.meta.get(rel)
-    if owner and owner.get("stage") != "site":
-        raise BuildError(f"site: {rel} is already written by stage {owner.get('stage')}")
+    _check_owner(ctx, rel)
     ctx.out.link(rel, source, _kind(rel), sha256=known, keyed=True, lang=lang)
+
+
+def _check_owner(ctx: BuildContext, rel: str) -> None:
+    owner = ctx.out.made.get(rel)
+    if owner and owner.stage != "site":
+        raise BuildError(f"site: {rel} is already written by stage {owner.stage}")
 
 
 def _kind(rel: str) -> str:
@@ -205,7 +209,7 @@ def _write_go_pages(ctx: BuildContext) -> None:
                                                guide_href="../", **common), "page")
     # A store's page is kept in the cache under a key of everything it shows: a rebuild renders
     # only the pages of stores that changed (20,000 renders take 10 s).
-    shared = content_key(code_version(), repr(sorted(common.items())), repr(guides("../../")))
+    shared = ctx.memo.key("go-pages", common=sorted(common.items()), guides=guides("../../"))
     seen: dict[str, str] = {}
     for store in ctx.progress(project.stores, "site: go pages"):
         if store.slug in seen:
@@ -213,8 +217,7 @@ def _write_go_pages(ctx: BuildContext) -> None:
                              f"go/{store.slug}/")
         seen[store.slug] = store.store_id
         rel = f"go/{store.slug}/index.html"
-        page = cached_path(ctx.cache, "site-go", content_key(shared, store.row_key), ".html")
-        if not ctx.out.keeps(rel, page) and not os.path.exists(page):
-            store_in_cache(Path(page), render("go.html.j2", store=store, guides=guides("../../"),
-                                        guide_href="../../", **common).encode("utf-8"))
-        ctx.out.link(rel, page, "page", keyed=True, store_id=store.store_id)
+        ctx.memo.link(ctx.out, rel, ctx.memo.key("go-page", pages=shared, row=store.row_key),
+                      lambda: render("go.html.j2", store=store, guides=guides("../../"), guide_href="../../",
+                                     **common).encode("utf-8"),
+                      "page", store_id=store.store_id)
