@@ -99,11 +99,14 @@ class Memo:
 
     def get(self, key: Key) -> tuple[str, tuple[str, int]] | None:
         """The kept file of `key` and its (sha256, size), if the index has one and it is there."""
+        found = self.known(key)
+        return found if found is not None and os.path.exists(found[0]) else None
+
+    def known(self, key: Key) -> tuple[str, tuple[str, int]] | None:
+        """`get` without looking at the file: for one the output already has from that entry
+        (`Output.keeps`), or one just found or made (a national build asks 40,000 times)."""
         known = self._index().get(key)
-        if known is None:
-            return None
-        path = self.content_path(known[0])
-        return (path, known) if os.path.exists(path) else None
+        return None if known is None else (self.content_path(known[0]), known)
 
     def file(self, key: Key, make: Callable[[], bytes]) -> tuple[str, tuple[str, int]]:
         """The kept file of `key` and its (sha256, size), made by `make()` first if there is none."""

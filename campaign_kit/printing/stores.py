@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import pickle
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
@@ -392,14 +393,16 @@ class PlannedItem(NamedTuple):
 def render_store_items(project: Project, stores: Sequence[Store], jobs: int, memo: Memo,
                        progress: Callable[..., Iterator[Any]] | None = None,
                        batch: int = BATCH, context: str | None = None,
-                       renderer: Renderer | None = None) -> Iterator[PlannedItem]:
+                       renderer: Renderer | None = None,
+                       kept: Callable[[str, str], bool] | None = None) -> Iterator[PlannedItem]:
     """Every store's banner and card, in store order.
 
     Only items missing from the memo are rendered; text that does not fit is reported for every
     store at once (`ContentError` naming file, row and field). `context`: a key over every input
     besides the store rows (materials without the store lists): with it, a store whose row is
     unchanged is not even planned again (planning 40,000 items takes 3 s), its files are looked
-    up under the keys its items had last time. `renderer`: the build's (a new one if none)."""
+    up under the keys its items had last time. `renderer`: the build's (a new one if none).
+    `kept(rel, path)`: the output has that very entry at `rel` already (no need to look for it)."""
     printer = StorePrinter(project.default_lang, renderer or Renderer(), memo)
     plans_key = memo.key("store-plans", salt=printer.salt, context=context) if context is not None else None
     plans = _Plans(memo.load("store-plans", plans_key) if plans_key else None)
@@ -407,7 +410,7 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
     to_plan = []
     for store in stores:
         known = plans.get(store)
-        if known and all(memo.get(Key(key)) for _name, key, _rel in known):
+        if known and all(_there(memo.known(Key(key)), rel, kept) for _name, key, rel in known):
             planned[store.store_id] = known
         else:
             to_plan.append(store)
@@ -442,9 +445,13 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
     formats = project.formats
     for store in stores:
         for format_name, key, rel in planned[store.store_id]:
-            kept = memo.get(Key(key))
-            assert kept is not None, rel  # found or made above
-            yield PlannedItem(store, format_name, formats[format_name], kept[0], kept[1], rel)
+            found = memo.known(Key(key))
+            assert found is not None, rel  # found or made above
+            yield PlannedItem(store, format_name, formats[format_name], found[0], found[1], rel)
+
+
+def _there(found: tuple[str, tuple[str, int]] | None, rel: str, kept: Callable[[str, str], bool] | None) -> bool:
+    return found is not None and ((kept is not None and kept(rel, found[0])) or os.path.exists(found[0]))
 
 
 class _Plans:

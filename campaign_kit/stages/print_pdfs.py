@@ -210,7 +210,8 @@ def _store_items(ctx: BuildContext, renderer: Renderer) -> None:
     sampled: set[tuple[str, str]] = set()
     for store, fmt_name, fmt, pdf_path, claim, rel in render_store_items(
             project, project.stores, jobs=ctx.options.jobs, memo=ctx.memo,
-            progress=ctx.progress, context=ctx.materials_digest(stores=False), renderer=renderer):
+            progress=ctx.progress, context=ctx.materials_digest(stores=False), renderer=renderer,
+            kept=ctx.out.keeps):
         ctx.out.link(rel, pdf_path, fmt.kind, sha256=claim, keyed=True, store_id=store.store_id,
                      carrier=store.carrier, district=store.district, province=store.province, format=fmt_name,
                      directive=reference)
