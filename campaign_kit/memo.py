@@ -165,7 +165,10 @@ class Memo:
 
     def _link(self, out: Output, rel: str, key: Key, produce: Callable[[], tuple[str, tuple[str, int]]],
               kind: str, meta: dict[str, Any]) -> None:
-        found = self.get(key) or produce()
+        found = self.known(key)
+        # The recycled output has this very entry at `rel`: a look-up, not a `stat` (20,000 go pages).
+        if found is None or not (out.keeps(rel, found[0]) or os.path.exists(found[0])):
+            found = produce()
         try:
             out.link(rel, found[0], kind, sha256=found[1], keyed=True, **meta)
         except DamagedEntry as exc:  # not the bytes it is named by: made again, said
