@@ -51,6 +51,16 @@ def small_materials(materials: Path) -> Path:
     return with_few_stores(materials)
 
 
+def problems(materials: Path) -> list[str]:
+    """Every problem `load_project` finds in `materials`, as `check` prints them (it must find some)."""
+    from campaign_kit.errors import ContentError
+    from campaign_kit.materials import load_project
+
+    with pytest.raises(ContentError) as info:
+        load_project(materials)
+    return [str(p) for p in info.value.problems]
+
+
 def artifacts(meta: dict[str, dict[str, Any]]) -> dict[str, Artifact]:
     """Manifest-style entries (path -> {kind, lang, ...}) as the artifacts a stage hands on."""
     from campaign_kit.artifacts import Artifact

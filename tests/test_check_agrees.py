@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from campaign_kit.errors import ContentError
 from campaign_kit.materials import load_project
 from campaign_kit.model import MAX_STORE_CHARS
 
-from .conftest import STORES
+from .conftest import STORES, problems
 
 HEADER = "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
 GOOD_ROW = "T-1,VNPT,Cửa hàng VNPT Chi Lăng,Số 1 đường Lê Lợi,Xã Chi Lăng,Huyện Chi Lăng,Lạng Sơn,0912345678,7:00–17:00\n"
@@ -21,12 +20,6 @@ LIST = "materials/kits/lang-son/stores/list.csv"
 FIX = "remove it, or add a font that has it to templates/print/fonts.yml"
 MICROBE = "U+1F9A0 🦠 MICROBE"
 EVERY_LANGUAGE = "vi, en: Noto Sans; km: Noto Sans Khmer, Noto Sans; zh: Noto Sans CJK SC, Noto Sans"
-
-
-def problems(materials: Path) -> list[str]:
-    with pytest.raises(ContentError) as info:
-        load_project(materials)
-    return [str(p) for p in info.value.problems]
 
 
 def only_stores(materials: Path, *rows: str) -> None:

@@ -9,11 +9,10 @@ from typing import Callable
 import openpyxl
 import pytest
 
-from campaign_kit.errors import ContentError
 from campaign_kit.materials import MAX_TEXT_CHARS, load_project
 from campaign_kit.model import MAX_SETTING_CHARS, url_problem
 
-from .conftest import ROOT, STORES
+from .conftest import ROOT, STORES, problems
 
 DIRECTIVE = "directives/2021-01-28-05-ct-ttg.md"
 """A national letter every kit applies, with no settings and a plain summary."""
@@ -22,12 +21,6 @@ GOOD_ROW = "T-1,VNPT,Cửa hàng VNPT Chi Lăng,Số 1 đường Lê Lợi,,Huy�
 LIST = "materials/kits/lang-son/stores/list.csv"
 
 Edit = Callable[[Path], None]
-
-
-def problems(materials: Path) -> list[str]:
-    with pytest.raises(ContentError) as info:
-        load_project(materials)
-    return [str(p) for p in info.value.problems]
 
 
 def replace(rel: str, old: str, new: str) -> Edit:

@@ -19,16 +19,10 @@ from campaign_kit.stages.messages import message_directive
 from campaign_kit.stores import legacy_encoding, normalise_phone
 from campaign_kit.text import fold
 
-from .conftest import ROOT, STORES
+from .conftest import ROOT, STORES, problems
 
 HEADER = "store_id,carrier,name,address,ward,district,province,phone,opening_hours\n"
 GOOD_ROW = "T-1,VNPT,Cửa hàng VNPT Chi Lăng,Số 1 đường Lê Lợi,,Huyện Chi Lăng,Lạng Sơn,0912345678,7:00–17:00\n"
-
-
-def problems(materials: Path) -> list[str]:
-    with pytest.raises(ContentError) as info:
-        load_project(materials)
-    return [str(p) for p in info.value.problems]
 
 
 def only_stores(materials: Path, text: str, name: str = "list.csv", encoding: str = "utf-8") -> None:
