@@ -7,7 +7,7 @@ output from there.
 
 Every result's bytes are kept once, named by their sha256 (`sha256/<ab>/<sha256>`), and an index
 maps each key to the content it made (`index`: read once a build, written back at its end):
-- `link`/`file`: the output file (or kept file) of a key, made by a function on a miss;
+- `link`/`read`: the output file (or the checked bytes) of a key, made by a function on a miss;
 - `content`: bytes already made (a font subset, a page), kept by their hash alone;
 - `load`/`save`: a value (a table of store rows, a stage's record), one per `name`, valid for
   one key; its bytes carry their sha256 (a damaged value is a miss, not a wrong answer);
@@ -108,11 +108,6 @@ class Memo:
         known = self._index().get(key)
         return None if known is None else (self.content_path(known[0]), known)
 
-    def file(self, key: Key, make: Callable[[], bytes]) -> tuple[str, tuple[str, int]]:
-        """The kept file of `key` and its (sha256, size), made by `make()` first if there is none."""
-        found = self.get(key)
-        return found if found is not None else self.put(key, make())
-
     def read(self, key: Key, make: Callable[[], bytes]) -> bytes:
         """The bytes of `key`'s result, checked against the hash it is kept under (a damaged
         entry is discarded, said, and made again), or made by `make()` first."""
@@ -183,7 +178,7 @@ class Memo:
         sha256 = hashlib.sha256(data).hexdigest()
         path = self.content_path(sha256)
         if not out.keeps(rel, path) and not self._usable(out, path, (sha256, len(data))):
-            self.keep(path, data)
+            _write(path, data)
         out.link(rel, path, kind, sha256=(sha256, len(data)), keyed=True, **meta)
 
     def content_path(self, sha256: str) -> str:
@@ -241,7 +236,7 @@ class Memo:
 
     def save(self, name: str, key: Key, value: Any) -> None:
         data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
-        self.keep(self.root / "named" / name, hashlib.sha256(data).digest() + data)
+        _write(self.root / "named" / name, hashlib.sha256(data).digest() + data)
 
     def folder(self, name: str, key: Key) -> Path:
         """Where the kept folder of `name` for `key` is (it may not be there: `keep_folder`)."""
@@ -256,11 +251,7 @@ class Memo:
         os.replace(made, target)
         return target
 
-    # --- writing and discarding -------------------------------------------------------------------
-
-    @staticmethod
-    def keep(target: Path | str, data: bytes) -> None:
-        _write(target, data)
+    # --- discarding --------------------------------------------------------------------------------
 
     def discard(self, path: str) -> bool:
         """Remove a damaged entry so that the build makes it again (a kept folder goes whole; a

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple
 
-from .artifacts import KINDS as KINDS
 from .artifacts import Artifact
 from .errors import BuildError
 

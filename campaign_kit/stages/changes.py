@@ -20,10 +20,9 @@ import json
 from dataclasses import dataclass, field
 from typing import AbstractSet, Any, Callable, Mapping, NamedTuple
 
-from ..artifacts import Files, Made
+from ..artifacts import KINDS, Files, Made
 from ..context import STAGES, BuildContext
 from ..model import Project
-from ..output import KINDS
 from ..publish.labels import kit_words, render
 
 REPORT = "changes.json"
