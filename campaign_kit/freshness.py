@@ -14,18 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
-import os
 from pathlib import Path
 from typing import Any
 
-from .memo import code_version, digest
+from .memo import Key, Memo, code_version, digest
 from .output import MANIFEST
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ("docs", "templates", "mkdocs.yml")
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
-RECORD = "last-build.json"
+RECORD = "last-build"
 
 
 def material_hashes(materials: Path, kit: str) -> dict[str, str]:
@@ -71,49 +69,43 @@ def fonts_digest() -> tuple[str, ...]:
     return tuple(line for folder in FONT_DIRS if folder.is_dir() for line in _stats(sorted(folder.rglob("*"))))
 
 
-def up_to_date(out: Path, cache: Path, key: str, today: dt.date) -> tuple[int, tuple[str, ...]] | None:
+LAST = Key("last-build")
+
+
+def last_build(memo: Memo) -> dict[str, Any]:
+    """What the last good build recorded (`record`), or {} (none, or a build changing it now)."""
+    kept = memo.load(RECORD, LAST)
+    return kept if isinstance(kept, dict) else {}
+
+
+def up_to_date(out: Path, memo: Memo, key: str, today: dt.date) -> tuple[int, tuple[str, ...]] | None:
     """(files, warnings) of `out` if it was built from inputs with this fingerprint, its
     manifest is the one that build wrote, and no letter that waited for its date is due by
-    `today`; else None. Whether its files are still as built is
-    `output.as_built`'s one `stat` each."""
+    `today`; else None. Whether its files are still as built is `output.as_built`'s."""
+    last = last_build(memo)
     try:
-        last = json.loads((cache / RECORD).read_text(encoding="utf-8"))
-        manifest_bytes = (out / MANIFEST).read_bytes()
-    except (OSError, ValueError):
+        manifest = (out / MANIFEST).read_bytes()
+    except OSError:
         return None
-    if last.get("fingerprint") != key or last.get("manifest") != hashlib.sha256(manifest_bytes).hexdigest():
-        return None
-    if last.get("until") and today >= dt.date.fromisoformat(last["until"]):
+    if last.get("fingerprint") != key or last.get("manifest") != hashlib.sha256(manifest).hexdigest() \
+            or (last["until"] and today >= last["until"]):
         return None
     # Each entry has one key "path" (a quote inside a value is escaped): counted, not parsed.
-    return manifest_bytes.count(b'"path": '), tuple(last.get("warnings", ()))
+    return manifest.count(b'"path": '), last["warnings"]
 
 
-def record(out: Path, cache: Path, key: str, warnings: tuple[str, ...], extra_files: tuple[str, ...] = (),
-           manifest_sha256: str | None = None, until: dt.date | None = None) -> None:
+def record(memo: Memo, key: str, warnings: tuple[str, ...], extra_files: tuple[str, ...], manifest_sha256: str,
+           until: dt.date | None) -> None:
     """After a build put its output in place: remember what it was built from (`extra_files`:
-    the inputs outside the folders, as given to `fingerprint`; `manifest_sha256`: of the
-    manifest just written, when known; `until`: the date of the first letter waiting for it)."""
-    manifest = manifest_sha256 or hashlib.sha256((out / MANIFEST).read_bytes()).hexdigest()
-    temp = cache / (RECORD + ".part")
-    temp.write_text(json.dumps({"fingerprint": key, "manifest": manifest, "warnings": warnings,
-                                "extra_files": list(extra_files),
-                                "until": until.isoformat() if until else None}, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temp, cache / RECORD)
+    the inputs outside the folders, as given to `fingerprint`; `until`: the date of the first
+    letter waiting for its date)."""
+    memo.save(RECORD, LAST, {"fingerprint": key, "manifest": manifest_sha256, "warnings": warnings,
+                             "extra_files": extra_files, "until": until})
 
 
-def recorded_extra_files(cache: Path) -> tuple[str, ...]:
-    """The inputs outside the folders the last build read (its print profile): where they are
-    is set in materials/, so with the same materials they are the same files."""
-    try:
-        return tuple(json.loads((cache / RECORD).read_text(encoding="utf-8")).get("extra_files", ()))
-    except (OSError, ValueError):
-        return ()
-
-
-def forget(cache: Path) -> None:
+def forget(memo: Memo) -> None:
     """Before a build changes the output: until it records its own, none is up to date."""
-    (cache / RECORD).unlink(missing_ok=True)
+    memo.save(RECORD, LAST, None)
 
 
 def _stats(paths: list[Path]) -> list[str]:

@@ -1,24 +1,21 @@
 """The build's one memo: remembered work, named by a key over the named inputs that shaped it and
-the code version, kept in one store under the cache folder (`<cache>/memo/`) and linked into the
-output from there.
+the code version, kept in one content-addressed store under the cache folder (`<cache>/memo/`)
+and linked into the output from there.
 
     key = ctx.memo.key("go-page", shared=..., row=store.row_key)
     ctx.memo.link(ctx.out, rel, key, lambda: render(...).encode("utf-8"), "page", store_id=...)
 
-Every result's bytes are kept once, named by their sha256 (`sha256/<ab>/<sha256>`), and an index
-maps each key to the content it made (`index`: read once a build, written back at its end):
-- `link`/`read`: the output file (or the checked bytes) of a key, made by a function on a miss;
-- `content`: bytes already made (a font subset, a page), kept by their hash alone;
-- `load`/`save`: a value (a table of store rows, a stage's record), one per `name`, valid for
-  one key; its bytes carry their sha256 (a damaged value is a miss, not a wrong answer);
-- `folder`: a kept folder (a language's mkdocs build, its files' hashes listed with it), one
-  per `name`, valid for one key.
+Every file's bytes are kept once, named by their sha256 (`sha256/<ab>/<sha256>`); the index (read
+once a build, written back before its output is published) maps each key to the content it made
+(`link`, `read`, `get`, `put`), and each content to its stamp: the inode, size and modification
+time it had when it was made. Values (a table of store rows, a stage's record) are kept one per
+name (`load`/`save`), valid for one key, their bytes checked by their sha256.
 
-Nothing is ever modified in place, so an entry names one content forever: a rebuild with the same
-key links the same entry, and an output folder recycled with it linked already has nothing to do
-(`Output.keeps`). Nothing kept is trusted blindly: every entry is linked with the hash it is named
-by, and `Output.link` accepts it only by the inode, size and time the last outputs recorded or by
-reading it against that hash; a damaged entry is discarded (`discard`) and made again.
+Nothing kept is trusted blindly. Entries are never modified in place, and the output's files are
+hard links to them, so one `stat` tells whether a file is still the entry as it was made
+(`intact`): a truncation or a write in place changes the size or the time, a replacement the
+inode. An entry without a stamp (an older index) is read against its name before it is
+stamped. A damaged entry is discarded, said (`repairs`) and made again (`DamagedEntry`).
 """
 
 from __future__ import annotations
@@ -27,12 +24,14 @@ import functools
 import hashlib
 import os
 import pickle
-import shutil
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, NewType
+from typing import TYPE_CHECKING, Any, Callable, NewType
 
-from .output import DamagedEntry, Output, file_sha256
+from .errors import BuildError
+
+if TYPE_CHECKING:
+    from .output import Output
 
 PACKAGE = Path(__file__).resolve().parent
 LIBRARIES = ("weasyprint", "pydyf", "pypdfium2", "zxing-cpp", "fonttools", "jinja2", "pypdf",
@@ -41,6 +40,19 @@ LIBRARIES = ("weasyprint", "pydyf", "pypdfium2", "zxing-cpp", "fonttools", "jinj
 
 Key = NewType("Key", str)
 """sha256 (hex) over a kind of work, its named inputs and the code version."""
+Stamp = tuple[int, int, int]
+"""An entry's inode, size and st_mtime_ns as it was made."""
+Found = tuple[str, tuple[str, int]]
+"""A kept file's path, and its (sha256, size)."""
+
+
+class DamagedEntry(BuildError):
+    """A kept file's bytes are not what it was made with (`path`: the cache entry, discarded)."""
+
+    def __init__(self, path: str):
+        super().__init__(f"cache entry {path} was damaged (its bytes are not those it was made with): "
+                         "removed, made again")
+        self.path = path
 
 
 @functools.lru_cache(maxsize=1)  # one value per process: the source does not change under it
@@ -73,61 +85,123 @@ def encode(value: object) -> str:
     return value if isinstance(value, str) else repr(value)
 
 
+def file_sha256(path: Path | str) -> tuple[str, int]:
+    """sha256 and size of a file."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest(), os.fstat(f.fileno()).st_size
+
+
 class Memo:
     """The memo of one cache folder (`<out>.cache/`)."""
 
     def __init__(self, cache: Path) -> None:
         self.cache = cache
         self.root = cache / "memo"
-        self._keys: dict[str, tuple[str, int]] | None = None
-        """The index: key -> (sha256, size) of the content it made (read on first use)."""
-        self._changed = False
+        self._keys: dict[str, tuple[str, int]] = {}
+        self._stamps: dict[str, Stamp] = {}
+        self._loaded = self._changed = False
+        self._started = 0
         self.repairs: list[str] = []
-        """Damaged entries found while reading (`read`): said as warnings."""
+        """Damaged entries found (and discarded): said as warnings."""
 
     def key(self, what: str, /, **inputs: object) -> Key:
         """The key of one piece of work: what it is, each input by name, and the code version."""
         return Key(digest(code_version(), what, *(f"{name}={encode(value)}" for name, value in sorted(inputs.items()))))
 
-    # --- results by key, kept by content ------------------------------------------------------
-
     def _index(self) -> dict[str, tuple[str, int]]:
-        if self._keys is None:
-            loaded = self.load("index", Key("index"))
-            self._keys = loaded if isinstance(loaded, dict) else {}
+        if not self._loaded:
+            self._loaded = True
+            kept = self.load("index", Key("index"))
+            if isinstance(kept, tuple) and len(kept) == 2:
+                self._keys, self._stamps = kept
+            # Entries made from now on by worker processes are this build's own (`_stamp`).
+            probe = self.root / "tmp" / f"clock.{os.getpid()}"
+            _write(probe, b"")
+            self._started = os.stat(probe).st_mtime_ns
+            probe.unlink()
         return self._keys
 
-    def get(self, key: Key) -> tuple[str, tuple[str, int]] | None:
-        """The kept file of `key` and its (sha256, size), if the index has one and it is there."""
-        found = self.known(key)
-        return found if found is not None and os.path.exists(found[0]) else None
+    def flush(self) -> None:
+        """Write the index back if this build added to it (before its output is published)."""
+        if self._changed:
+            self.save("index", Key("index"), (self._keys, self._stamps))
+            self._changed = False
 
-    def known(self, key: Key) -> tuple[str, tuple[str, int]] | None:
-        """`get` without looking at the file: for one the output already has from that entry
-        (`Output.keeps`), or one just found or made (a national build asks 40,000 times)."""
+    # --- contents, by their sha256 -------------------------------------------------------------
+
+    def content_path(self, sha256: str) -> str:
+        """Where the bytes of this sha256 are kept (a string: a national build asks 80,000 times)."""
+        return content_path(self.root, sha256)
+
+    def intact(self, sha256: str, st: os.stat_result) -> bool:
+        """A file with this `stat` is the entry of `sha256`, as it was made (one look-up)."""
+        self._index()
+        return self._stamps.get(sha256) == (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def check(self, sha256: str, size: int) -> str | None:
+        """The entry of this content, if it is there and intact (a damaged one is discarded)."""
+        path = self.content_path(sha256)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if self.intact(sha256, st) or self._stamp(sha256, size, st):
+            return path
+        self.discard(path)
+        return None
+
+    def _stamp(self, sha256: str, size: int, st: os.stat_result) -> bool:
+        """Stamp an entry anew: one this build (its workers) made, or one read against its name."""
+        if st.st_size != size or (st.st_mtime_ns <= self._started
+                                  and file_sha256(self.content_path(sha256)) != (sha256, size)):
+            return False
+        self._stamps[sha256] = (st.st_ino, st.st_size, st.st_mtime_ns)
+        self._changed = True
+        return True
+
+    def keep(self, data: bytes) -> tuple[str, tuple[str, int]]:
+        """Keep `data` by its content (written only if no intact entry has it)."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        return self._add(sha256, len(data), lambda path: _write(path, data)), (sha256, len(data))
+
+    def keep_file(self, made: Path) -> tuple[str, int]:
+        """Move a file just made (too big for memory, or a tool's output) in by its content."""
+        sha256, size = file_sha256(made)
+        self._add(sha256, size, lambda path: os.replace(made, path))
+        made.unlink(missing_ok=True)
+        return sha256, size
+
+    def _add(self, sha256: str, size: int, write: Callable[[str], object]) -> str:
+        path = self.check(sha256, size)
+        if path is None:
+            path = self.content_path(sha256)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            write(path)
+            self._stamp(sha256, size, os.stat(path))
+        return path
+
+    def discard(self, path: str) -> None:
+        """Remove a damaged entry (said once), so that the build makes it again."""
+        if os.path.dirname(os.path.dirname(path)) == os.fspath(self.root / "sha256"):
+            self._stamps.pop(os.path.basename(path), None)
+            self._changed = True
+            Path(path).unlink(missing_ok=True)
+            message = str(DamagedEntry(path))
+            if message not in self.repairs:
+                self.repairs.append(message)
+
+    # --- results, by key ---------------------------------------------------------------------------
+
+    def known(self, key: Key) -> Found | None:
+        """The kept file of `key` and its (sha256, size), without looking at the file (the output
+        checks what it links)."""
         known = self._index().get(key)
         return None if known is None else (self.content_path(known[0]), known)
 
-    def read(self, key: Key, make: Callable[[], bytes]) -> bytes:
-        """The bytes of `key`'s result, checked against the hash it is kept under (a damaged
-        entry is discarded, said, and made again), or made by `make()` first."""
-        found = self.get(key)
-        if found is not None:
-            with open(found[0], "rb") as f:
-                data = f.read()
-            if hashlib.sha256(data).hexdigest() == found[1][0]:
-                return data
-            self.discard(found[0])
-            self.repairs.append(f"cache entry {found[0]} was damaged (its bytes are not those it was "
-                                "made with): removed, made again")
-        data = make()
-        self.put(key, data)
-        return data
-
-    def put(self, key: Key, data: bytes) -> tuple[str, tuple[str, int]]:
-        """Keep `data` as the result of `key`."""
-        path, (sha256, size) = keep_content(self.root, data)
-        return path, self.remember(key, sha256, size)
+    def get(self, key: Key) -> Found | None:
+        """`known`, if the file is there and intact."""
+        found = self.known(key)
+        return found if found is not None and self.check(*found[1]) else None
 
     def remember(self, key: Key, sha256: str, size: int) -> tuple[str, int]:
         """Record that `key` made the kept content `sha256` (already in the store)."""
@@ -135,89 +209,58 @@ class Memo:
         self._changed = True
         return sha256, size
 
+    def put(self, key: Key, data: bytes) -> Found:
+        """Keep `data` as the result of `key`."""
+        path, (sha256, size) = self.keep(data)
+        return path, self.remember(key, sha256, size)
+
+    def read(self, key: Key, make: Callable[[], bytes]) -> bytes:
+        """The bytes of `key`'s result, checked against their hash, or made by `make()` first."""
+        found = self.get(key)
+        if found is not None:
+            try:
+                return read_checked(found[0], found[1][0])
+            except DamagedEntry:
+                self.discard(found[0])
+        data = make()
+        self.put(key, data)
+        return data
+
     def link(self, out: Output, rel: str, key: Key, make: Callable[[], bytes], kind: str, **meta: Any) -> None:
-        """Put the file of `key` at `rel` in the output, made by `make()` first if there is none:
-        the recycled output folder that has it from this very entry has nothing to do."""
+        """Put the file of `key` at `rel` in the output, made by `make()` first if there is none."""
         self._link(out, rel, key, lambda: self.put(key, make()), kind, meta)
 
     def link_written(self, out: Output, rel: str, key: Key, write: Callable[[Path], None], kind: str,
                      **meta: Any) -> None:
         """`link` for a file too big to hold in memory: `write(path)` makes it on a miss."""
-        self._link(out, rel, key, lambda: self.put_written(key, write), kind, meta)
+        def produce() -> Found:
+            temp = self.root / "tmp" / f"{key}.{os.getpid()}"
+            temp.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                write(temp)
+                sha256, size = self.keep_file(temp)
+            finally:
+                temp.unlink(missing_ok=True)
+            return self.content_path(sha256), self.remember(key, sha256, size)
+        self._link(out, rel, key, produce, kind, meta)
 
-    def put_written(self, key: Key, write: Callable[[Path], None]) -> tuple[str, tuple[str, int]]:
-        temp = self.root / "tmp" / f"{key}.{os.getpid()}"
-        temp.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            write(temp)
-            sha256, size = file_sha256(temp)
-            path = self.content_path(sha256)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            os.replace(temp, path)
-        finally:
-            temp.unlink(missing_ok=True)
-        return path, self.remember(key, sha256, size)
-
-    def _link(self, out: Output, rel: str, key: Key, produce: Callable[[], tuple[str, tuple[str, int]]],
-              kind: str, meta: dict[str, Any]) -> None:
+    def _link(self, out: Output, rel: str, key: Key, produce: Callable[[], Found], kind: str,
+              meta: dict[str, Any]) -> None:
         found = self.known(key)
-        # The recycled output has this very entry at `rel`: a look-up, not a `stat` (20,000 go pages).
-        if found is None or not (out.keeps(rel, found[0]) or os.path.exists(found[0])):
-            found = produce()
-        try:
-            out.link(rel, found[0], kind, sha256=found[1], keyed=True, **meta)
-        except DamagedEntry as exc:  # not the bytes it is named by: made again, said
-            self.discard(exc.path)
-            out.repairs.append(str(exc))
-            found = produce()
-            out.link(rel, found[0], kind, sha256=found[1], keyed=True, **meta)
-
-    def content(self, out: Output, rel: str, data: bytes, kind: str, **meta: Any) -> None:
-        """Put `data` at `rel` by way of the store: a file the recycled output folder has already
-        is neither written nor linked again."""
-        sha256 = hashlib.sha256(data).hexdigest()
-        path = self.content_path(sha256)
-        if not out.keeps(rel, path) and not self._usable(out, path, (sha256, len(data))):
-            _write(path, data)
-        out.link(rel, path, kind, sha256=(sha256, len(data)), keyed=True, **meta)
-
-    def content_path(self, sha256: str) -> str:
-        """Where the bytes of this sha256 are kept (a string: a national build asks 80,000 times)."""
-        return content_path(self.root, sha256)
-
-    def share(self, out: Output, rel: str) -> tuple[str, int]:
-        """Keep a file this build wrote into the output under its content too (a hard link, not a
-        copy: staging files are never modified in place); its sha256 and size."""
-        sha256, size = out.digest(rel)
-        path = self.content_path(sha256)
-        if not os.path.exists(path):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            os.link(out.root / rel, path)
-            out.sources[rel] = path  # the next build checks it with the output's files
-        return sha256, size
+        if found is not None:
+            try:
+                out.link(rel, found[0], kind, sha256=found[1], **meta)
+                return
+            except DamagedEntry:
+                pass  # discarded: made again
+        found = produce()
+        out.link(rel, found[0], kind, sha256=found[1], **meta)
 
     def usable(self, out: Output, sha256: str, size: int) -> bool:
-        """The content is kept and holds those bytes (a damaged entry is discarded: False)."""
-        return self._usable(out, self.content_path(sha256), (sha256, size))
+        """The content is kept and intact (a damaged entry is discarded: False)."""
+        return self.check(sha256, size) is not None
 
-    def _usable(self, out: Output, path: str, claim: tuple[str, int]) -> bool:
-        try:
-            out.known_hash(path, os.stat(path), claim)
-        except OSError:
-            return False
-        except DamagedEntry as exc:
-            self.discard(exc.path)
-            out.repairs.append(str(exc))
-            return False
-        return True
-
-    def flush(self) -> None:
-        """Write the index back if this build added to it (before its output is published)."""
-        if self._changed and self._keys is not None:
-            self.save("index", Key("index"), self._keys)
-            self._changed = False
-
-    # --- values and folders, one per name --------------------------------------------------------
+    # --- values, one per name ----------------------------------------------------------------------
 
     def load(self, name: str, key: Key) -> Any:
         """The value `save` kept under `name` for this very key; None if none (or for another key,
@@ -238,37 +281,10 @@ class Memo:
         data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
         _write(self.root / "named" / name, hashlib.sha256(data).digest() + data)
 
-    def folder(self, name: str, key: Key) -> Path:
-        """Where the kept folder of `name` for `key` is (it may not be there: `keep_folder`)."""
-        return self.root / "folders" / name / key
-
-    def keep_folder(self, name: str, key: Key, made: Path) -> Path:
-        """Move the folder `made` in as the one kept folder of `name` (for `key`)."""
-        target = self.folder(name, key)
-        if target.parent.exists():
-            shutil.rmtree(target.parent)  # one kept folder per name is enough
-        target.parent.mkdir(parents=True)
-        os.replace(made, target)
-        return target
-
-    # --- discarding --------------------------------------------------------------------------------
-
-    def discard(self, path: str) -> bool:
-        """Remove a damaged entry so that the build makes it again (a kept folder goes whole; a
-        path outside the memo, such as the last output's file, is left alone). True if it was ours."""
-        try:
-            parts = Path(path).resolve().relative_to(self.cache.resolve()).parts
-        except ValueError:
-            return False
-        if parts[:2] == ("memo", "folders") and len(parts) > 4:
-            shutil.rmtree(self.cache.joinpath(*parts[:4]), ignore_errors=True)
-        else:
-            Path(path).unlink(missing_ok=True)
-        return True
-
 
 # For worker processes, which have no `Memo` (its index stays with the build): they keep what
-# they make by content and hand back its hash; the build records the key (`Memo.remember`).
+# they make by content and hand back its hash; the build records the key (`Memo.remember`) and
+# stamps the entry when it is first checked.
 
 def content_path(root: Path | str, sha256: str) -> str:
     return f"{root}/sha256/{sha256[:2]}/{sha256}"
@@ -281,6 +297,15 @@ def keep_content(root: Path | str, data: bytes) -> tuple[str, tuple[str, int]]:
     if not os.path.exists(path):
         _write(path, data)
     return path, (sha256, len(data))
+
+
+def read_checked(path: str, sha256: str) -> bytes:
+    """The bytes of an entry, checked against its name (else `DamagedEntry`)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise DamagedEntry(path)
+    return data
 
 
 def _write(target: Path | str, data: bytes) -> None:

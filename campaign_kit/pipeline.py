@@ -21,29 +21,13 @@ from .context import STAGES, BuildContext, Options, Stage, collecting
 from .errors import BuildError
 from .faults import output_lock
 from .materials import build_date, default_kit, load_project
-from .memo import Memo
-from .output import (
-    DamagedEntry,
-    Output,
-    as_built,
-    build_clock,
-    check_kept,
-    manifest_hashes,
-    output_state,
-    read_manifest_lines,
-    save_state,
-    staging_dir,
-    swap_in,
-)
+from .memo import DamagedEntry, Memo
+from .output import Output, as_built, manifest_hashes, read_manifest, staging_dir, swap_in
 from .stages.changes import REPORT
 
 __all__ = ["STAGES", "BuildContext", "BuildReport", "Options", "build", "collecting"]
 
 log = logging.getLogger("campaign_kit")
-
-STATES = "output-states"
-"""In the cache: what the last outputs were (`output.save_state`)."""
-
 
 @dataclass(frozen=True)
 class BuildReport:
@@ -65,23 +49,24 @@ def build(materials: Path, out: Path, options: Options = Options()) -> BuildRepo
     gc.disable()
     try:
         with output_lock(out):
+            out = out.resolve()
+            memo = Memo((options.cache or out.with_name(out.name + ".cache")).resolve())
             try:
-                return _build(materials, out, options)
+                return _build(materials, out, options, memo)
             except DamagedEntry as exc:
-                # A damaged cache entry only found while linking it (one no recent output had): it
-                # is discarded by now, so the build makes it again.
+                # A damaged entry found where no maker was at hand to make it again: it is
+                # discarded by now, so the build (with the same memo and its repairs) makes it.
                 log.warning("%s; building again", exc)
-                return _build(materials, out, options)
+                return _build(materials, out, options, memo)
     finally:
         if automatic:
             gc.enable()
 
 
-def _build(materials: Path, out: Path, options: Options) -> BuildReport:
+def _build(materials: Path, out: Path, options: Options, memo: Memo) -> BuildReport:
     started = time.perf_counter()
     stages = _selected(options.only)
-    out = out.resolve()
-    cache = (options.cache or out.with_name(out.name + ".cache")).resolve()
+    cache = memo.cache
     cache.mkdir(parents=True, exist_ok=True)
     kit = options.kit or default_kit(materials)
     # The date the letters are applied as of: a letter dated later waits for it (an input).
@@ -89,16 +74,15 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
     inputs, sources = freshness.material_hashes(materials, kit), freshness.source_hashes()
     if not options.force:
         # The same inputs as the last good build were valid then: no need to load them again.
-        last_extra = freshness.recorded_extra_files(cache)
+        last_extra = freshness.last_build(memo).get("extra_files", ())
         key = freshness.fingerprint(inputs, (options.strict, options.only, kit), last_extra, sources)
-        if (last := freshness.up_to_date(out, cache, key, today)) is not None:
-            if as_built(out, output_state(out, cache / STATES, stats_only=True)):
+        if (last := freshness.up_to_date(out, memo, key, today)) is not None:
+            if as_built(out, memo):
                 log.info("nothing changed since the last build: %s is up to date", out)
                 return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
                                    up_to_date=True)
             log.warning("%s: files changed since they were built (or no record of them): building again", out)
     # Raises ContentError before anything is written.
-    memo = Memo(cache)
     project = load_project(materials, memo, kit, today)
     loaded = time.perf_counter() - started
     log.info("stage load: %.1f s (%d stores)", loaded, len(project.stores))
@@ -106,18 +90,11 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
     key = freshness.fingerprint(inputs, (options.strict, options.only, kit), extra, sources)
     # The output stays up to date until the day the first letter waiting for its date applies.
     until = min((d.date for d in project.directives if d.deferred), default=None)
-    freshness.forget(cache)
-    clock = build_clock(cache)
-    staging = staging_dir(out, cache / STATES)
+    freshness.forget(memo)
+    staging = staging_dir(out)
     try:
-        previous, previous_lines = read_manifest_lines(out)
-        # Kept files (the recycled folder's, the last output's: the cache's own inodes) are
-        # trusted only as recorded; those changed in place are discarded, so stages make them again.
-        kept = check_kept(staging, out, output_state(out, cache / STATES))
-        repairs = _discard_damaged(memo, kept.damaged)
-        output = Output(staging.folder, previous=manifest_hashes(previous), existing=staging.files,
-                        recycled=kept.recycled, verified=kept.verified, fresh_ns=clock,
-                        previous_lines=previous_lines, folder_times=staging.folder_times, repairs=repairs)
+        previous = read_manifest(out)
+        output = Output(staging.folder, memo, recycled=staging.files, previous=manifest_hashes(previous))
         ctx = BuildContext(project=project, out=output, options=options, previous=previous,
                            previous_root=out, cache=cache, memo=memo, inputs=inputs, sources=sources)
         ctx.warnings.extend(map(str, project.notices))  # said by load_project; counted for --strict
@@ -135,25 +112,22 @@ def _build(materials: Path, out: Path, options: Options) -> BuildReport:
         memo.flush()
         manifest = ctx.out.write_manifest()
         ctx.out.check_files(manifest, full=options.verify)  # raises before anything is published
-        save_state(cache / STATES, ctx.out, manifest)
         swap_in(staging.folder, out)
         log.info("stage output: %.1f s (manifest, swap, old output deleted)", time.perf_counter() - finishing)
-    except DamagedEntry as exc:
-        memo.discard(exc.path)
-        _keep_what_was_made(memo)
-        shutil.rmtree(staging.folder, ignore_errors=True)
-        raise
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, DamagedEntry):
+            memo.discard(exc.path)
         _keep_what_was_made(memo)
         shutil.rmtree(staging.folder, ignore_errors=True)
         raise
     except BaseException:  # interrupted: out as fast as it can
         shutil.rmtree(staging.folder, ignore_errors=True)
         raise
-    freshness.record(out, cache, key, tuple(ctx.warnings), extra, ctx.out.manifest_sha256, until)
+    assert ctx.out.manifest_sha256 is not None  # written above
+    freshness.record(memo, key, tuple(ctx.warnings), extra, ctx.out.manifest_sha256, until)
     # Repairs are said, not recorded: the next build with nothing changed has nothing to repair.
     return BuildReport(files=len(manifest["files"]), seconds=time.perf_counter() - started,
-                       warnings=(*ctx.out.repairs, *memo.repairs, *ctx.warnings))
+                       warnings=(*memo.repairs, *ctx.warnings))
 
 
 def _keep_what_was_made(memo: Memo) -> None:
@@ -163,25 +137,6 @@ def _keep_what_was_made(memo: Memo) -> None:
         memo.flush()
     except OSError:
         pass
-
-
-def _discard_damaged(memo: Memo, damaged: list[tuple[str, list[str], bool]]) -> list[str]:
-    """Remove the cache entries of files changed in place; a warning for each, and for each
-    published file changed (a damaged file left in the staging folder only is just replaced)."""
-    messages = []
-    for shown, sources, published in damaged:
-        for source in sources:
-            memo.discard(source)
-        if sources:
-            messages.append(f"{', '.join(f'cache entry {s}' for s in sources)} was damaged "
-                            "(size/time changed since it was made): removed, made again")
-        elif published:
-            messages.append(f"{shown} was changed since it was built: made again")
-        else:
-            log.info("%s: changed since it was built (not published): replaced", shown)
-            continue
-        log.warning("%s", messages[-1])
-    return messages
 
 
 def _selected(only: Sequence[str]) -> list[str]:
@@ -221,12 +176,11 @@ def _run_stage(ctx: BuildContext, name: str, made: Made) -> Any:
 def _replay(ctx: BuildContext, name: str, key: Any) -> bool:
     """Link in the files a stage made last time with this key, and say its warnings again."""
     record = ctx.memo.load(f"stage-{name}", key)
-    if not isinstance(record, dict) or not all(ctx.memo.usable(ctx.out, f["sha256"], f["bytes"])
-                                               for f in record["files"]):
+    if not isinstance(record, dict) or not all(ctx.memo.check(f["sha256"], f["bytes"]) for f in record["files"]):
         return False
     for f in record["files"]:
         ctx.out.link(f["path"], ctx.memo.content_path(f["sha256"]), f["kind"], sha256=(f["sha256"], f["bytes"]),
-                     keyed=True, **f["meta"])
+                     **f["meta"])
     for message in record["warnings"]:
         ctx.warn(message)
     return True
@@ -235,7 +189,7 @@ def _replay(ctx: BuildContext, name: str, key: Any) -> bool:
 def _remember(ctx: BuildContext, name: str, key: Any, files: Sequence[str], warnings: Sequence[str]) -> None:
     entries: list[dict[str, Any]] = []
     for rel in files:
-        sha256, size = ctx.memo.share(ctx.out, rel)
+        sha256, size = ctx.out.digest(rel)  # every file is a memo entry (`Output.write_bytes`)
         made = ctx.out.made.get(rel)
         entries.append({"path": rel, "sha256": sha256, "bytes": size, "kind": made.kind if made else "asset",
                         "meta": made.meta() if made else {}})
@@ -253,7 +207,7 @@ def _carry_over(ctx: BuildContext, skip: Sequence[str]) -> dict[str, Any] | None
         made = Artifact.from_entry(entry)
         ctx.out.stage = made.stage
         try:
-            ctx.out.link(made.path, ctx.previous_root / made.path, made.kind,
+            ctx.out.link(made.path, ctx.memo.content_path(entry["sha256"]), made.kind,
                          sha256=(entry["sha256"], entry["bytes"]), **made.meta())
         except DamagedEntry:
             raise BuildError(f"--only: {entry['path']} of the last output is not as its manifest says; "

@@ -76,7 +76,7 @@ def test_up_to_date_only_while_inputs_and_output_are_as_built(small_materials: P
     assert not build(small_materials, out, replace(options, strict=True)).up_to_date
     assert message.is_file()
 
-    (tmp_path / "cache" / "last-build.json").unlink()  # no record (a build that failed): build
+    (tmp_path / "cache" / "memo" / "named" / "last-build").unlink()  # no record (a build that failed): build
     assert not build(small_materials, out, replace(options, strict=True)).up_to_date
 
 

@@ -15,16 +15,8 @@ import pytest
 
 from campaign_kit import pipeline
 from campaign_kit.errors import BuildError, ContentError
-from campaign_kit.output import (
-    Output,
-    _folder_times,
-    load_state,
-    safe_join,
-    save_state,
-    staging_dir,
-    state_name,
-    swap_in,
-)
+from campaign_kit.memo import Memo
+from campaign_kit.output import Output, safe_join, staging_dir, swap_in
 from campaign_kit.pipeline import Options, build
 from campaign_kit.text import slug
 
@@ -62,22 +54,22 @@ def test_swap_replaces_whole_output_and_keeps_nothing_half_written(tmp_path: Pat
     out = tmp_path / "site"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    staging, existing, *_ = staging_dir(out)
-    assert existing == set()
+    staging, existing = staging_dir(out)
+    assert existing == {}
     (staging / "new.txt").write_text("new")
     swap_in(staging, out)
     assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
     assert sorted(p.name for p in staging.iterdir()) == ["old.txt"]  # the previous output, to recycle
     # Not as a manifest describes it: not recycled, the next build starts from an empty folder.
-    assert staging_dir(out)[:2] == (staging, set()) and not any(staging.iterdir())
+    assert staging_dir(out) == (staging, {}) and not any(staging.iterdir())
 
 
 def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None:
     out = tmp_path / "site"
     for files in ({"a/x.txt": "1", "a/b/y.txt": "2", "keep.txt": "3"}, {"keep.txt": "3", "c.txt": "4"},
                   {"a/b/y.txt": "5"}, {"keep.txt": "6"}):
-        staging, existing, *_ = staging_dir(out)
-        output = Output(staging, existing=existing)
+        staging, existing = staging_dir(out)
+        output = Output(staging, recycled=existing)
         for rel, text in files.items():
             output.write_text(rel, text, "asset")
         output.write_manifest()
@@ -90,65 +82,41 @@ def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None
     swap_in(staging, out)
     swap_in(staging, out)  # as it was, with its manifest
     (staging / "stray.txt").write_text("not in its manifest")
-    assert staging_dir(out)[1] == set() and not (staging / "stray.txt").exists()
+    assert staging_dir(out)[1] == {} and not (staging / "stray.txt").exists()
 
 
-def test_recycled_folder_known_from_its_state_until_anything_is_added(tmp_path: Path) -> None:
-    """A kept state stands for reading the folder, as long as no folder of it changed."""
-    out, states, cache_file = tmp_path / "site", tmp_path / "states", tmp_path / "cache" / "k.pdf"
-    cache_file.parent.mkdir()
-    cache_file.write_bytes(b"%PDF cached")
-    for text in ("first", "second"):
-        staging = staging_dir(out, states)
-        output = Output(staging.folder, existing=staging.files, recycled=staging.recycled)
+def test_recycled_folder_keeps_only_intact_entries(tmp_path: Path) -> None:
+    """A recycled file that is still the memo's entry of its content stays (no link, same
+    inode); one changed in place is neither kept nor trusted; a stray file recycles nothing."""
+    out, memo = tmp_path / "site", Memo(tmp_path / "cache")
+    for text in ("first", "second", "first"):
+        staging = staging_dir(out)
+        output = Output(staging.folder, memo, recycled=staging.files)
         output.write_text("a/b/page.txt", text, "asset")
-        output.link("stores/x/card.pdf", cache_file, "store-card", keyed=True)
-        save_state(states, output, output.write_manifest())
+        output.write_bytes("stores/x/card.pdf", b"%PDF cached", "store-card")
+        output.check_files(output.write_manifest())
         swap_in(staging.folder, out)
-    staging = staging_dir(out, states)  # the first output, known from its state
-    assert staging.files == {"a/b/page.txt", "stores/x/card.pdf"}
-    assert staging.recycled == {  # what each file is, and what it was linked from (None: written)
-        "a/b/page.txt": (None, hashlib.sha256(b"first").hexdigest(), 5),
-        "stores/x/card.pdf": (str(cache_file), hashlib.sha256(b"%PDF cached").hexdigest(), 11)}
-    output = Output(staging.folder, existing=staging.files, recycled=staging.recycled)
-    assert output.keeps("stores/x/card.pdf", cache_file) and not output.keeps("a/b/page.txt", cache_file)
-    save_state(states, output, output.write_manifest())  # (it wrote nothing: everything goes)
-    assert not (staging.folder / "stores").exists()
-    swap_in(staging.folder, out)  # the staging folder holds the second output now
+    staging = staging_dir(out)  # the second output
+    card = staging.folder / "stores/x/card.pdf"
+    inode = card.stat().st_ino
+    entry = memo.content_path(hashlib.sha256(b"%PDF cached").hexdigest())
+    output = Output(staging.folder, memo, recycled=staging.files)
+    assert output.keeps("stores/x/card.pdf", entry) and card.stat().st_ino == inode == os.stat(entry).st_ino
+    assert not output.keeps("a/b/page.txt", entry)  # another content
+    output.write_text("a/b/page.txt", "second", "asset")
+    output.check_files(output.write_manifest())
+    swap_in(staging.folder, out)
+    with open(out / "stores/x/card.pdf", "r+b") as f:  # the published file and its entry: one inode
+        f.write(b"%PDF CACHED")
+    staging = staging_dir(out)
+    assert not Output(staging.folder, memo, recycled=staging.files).keeps("a/b/page.txt", entry)
+    output = Output(staging.folder, memo, recycled=staging.files)
+    with pytest.raises(BuildError, match="differ from its manifest"):
+        output.check_files({"files": [{"path": "stores/x/card.pdf", "sha256": os.path.basename(entry),
+                                       "bytes": 11}]})
+    swap_in(staging.folder, out)
     (staging.folder / "a" / "b" / "stray.txt").write_text("not in its manifest")
-    assert staging_dir(out, states).files == set() and not (staging.folder / "a").exists()
-
-
-def test_state_knows_every_folder_time_after_a_recycled_build(tmp_path: Path) -> None:
-    """`save_state` reads the times of the folders the build changed only; the rest it takes
-    from the recycled folder's state: all of them must be what is on disk."""
-    out, states, cache_file = tmp_path / "site", tmp_path / "states", tmp_path / "cache" / "k.pdf"
-    cache_file.parent.mkdir()
-    cache_file.write_bytes(b"%PDF cached")
-    plans = [
-        {"a/b/page.txt": "one", "a/c/gone.txt": "x", "d/e/f/kept.txt": "k", "top.txt": "t"},
-        {"a/b/page.txt": "one", "a/c/gone.txt": "x", "d/e/f/kept.txt": "k", "top.txt": "t"},
-        # replaced, removed (its folder goes), kept, new in new folders, and the link kept
-        {"a/b/page.txt": "two", "d/e/f/kept.txt": "k", "top.txt": "t", "n/m/new.txt": "n"},
-        {"a/b/page.txt": "two", "d/e/f/kept.txt": "k", "top.txt": "t", "n/m/new.txt": "n"},
-    ]
-    for files in plans:
-        staging = staging_dir(out, states)
-        output = Output(staging.folder, existing=staging.files, recycled=staging.recycled,
-                        folder_times=staging.folder_times)
-        for rel, text in files.items():
-            if rel in staging.files and (staging.folder / rel).read_text() == text:
-                output.link(rel, staging.folder / rel, "asset")  # the very file: nothing to do
-            else:
-                output.write_text(rel, text, "asset")
-        output.link("stores/x/card.pdf", cache_file, "store-card", keyed=True)
-        manifest = output.write_manifest()
-        save_state(states, output, manifest)
-        state = load_state(states, state_name(staging.folder, output.manifest_sha256 or ""))
-        assert state is not None
-        assert state["dirs"] == _folder_times(staging.folder, state["dirs"])
-        swap_in(staging.folder, out)
-    assert staging_dir(out, states).folder_times  # the last build's folder was known by its state
+    assert staging_dir(out).files == {} and not (staging.folder / "a").exists()
 
 
 def test_manifest_lists_every_file_with_hash_and_kind(tmp_path: Path) -> None:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Iterator, Mapping
 
 from ..context import collecting
 from ..errors import logged_warnings
 from ..memo import Memo
 from ..model import Project
-from ..output import file_sha256
 from . import fonts
 from .config import LangBuild, config_text, needs_language_partial
 from .generated import render
@@ -89,10 +87,8 @@ class Built:
     characters they use (for the fonts)."""
 
     key: str
-    root: str
-    """The kept build: `root/<path>` for each of `files`."""
     files: dict[str, tuple[str, int]]
-    """Site-relative path -> sha256 and bytes."""
+    """Site-relative path -> sha256 and bytes (each file kept in the memo by its content)."""
     warnings: list[str]
     used: set[str]
     content: set[str]
@@ -117,9 +113,9 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
                    theme=tuple((rel, sha) for rel, sha in sorted(sources.items()) if rel.startswith(THEME_FILES)),
                    pages=tuple(sorted(pages.items())))
     name = f"mkdocs-{build.code}"
-    stored = memo.folder(name, key)
-    data = _kept_build(stored)
-    if data is None:
+    data = memo.load(name, key)
+    # A kept build whose files are not all intact in the memo is made again.
+    if not isinstance(data, dict) or not all(memo.check(*known) for known in data["files"].values()):
         log.info("site (%s): mkdocs builds %d pages", build.code, len(nav))
         prepare(build, pages, partial, config)
         warnings = run_mkdocs(build.config_file, epoch)
@@ -127,31 +123,14 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
         names = tuple(lang.name for lang in project.languages)
         chars = {"used": used_characters(build.site), "content": used_characters(build.site, drop=names),
                  "home": used_characters(build.site, only=build.site / "index.html")}
-        files = {path.relative_to(build.site).as_posix(): file_sha256(path)
+        files = {path.relative_to(build.site).as_posix(): memo.keep_file(path)
                  for path in sorted(build.site.rglob("*")) if path.is_file() and path.suffix != ".map"}
-        temp = build.work.with_name(build.work.name + ".kept")
-        if temp.exists():
-            shutil.rmtree(temp)
-        temp.mkdir(parents=True)
-        os.replace(build.site, temp / "site")
         shutil.rmtree(build.work)
-        data = {"warnings": warnings, "files": files, **{k: "".join(sorted(v)) for k, v in chars.items()}}
-        (temp / "built.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        memo.keep_folder(name, key, temp)  # one kept build per language
+        data = {"warnings": warnings, "files": files, **chars}
+        memo.save(name, key, data)  # one kept build per language
     else:
         log.info("site (%s): mkdocs sources unchanged, its last build reused", build.code)
-    return Built(key, os.path.join(stored, "site"), {rel: (sha, size) for rel, (sha, size) in data["files"].items()},
-                 data["warnings"], set(data["used"]), set(data["content"]), set(data["home"]))
-
-
-def _kept_build(stored: Path) -> dict[str, Any] | None:
-    """The record of a kept build (None: none, or not readable: built again). Its files are
-    checked against the hashes it lists when they are linked."""
-    try:
-        data = json.loads((stored / "built.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and {"files", "warnings", "used", "content", "home"} <= data.keys() else None
+    return Built(key, data["files"], data["warnings"], data["used"], data["content"], data["home"])
 
 
 def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = None) -> set[str]:

@@ -15,10 +15,9 @@ from typing import Any, Callable, Iterable, Mapping
 import jinja2
 
 from ..artifacts import Files
-from ..memo import Memo
+from ..memo import Memo, read_checked
 from ..memo import digest as parts_digest
 from ..model import NATIONAL, Deadline, Directive, Project, Store
-from ..output import DamagedEntry
 from ..text import fold, slug
 from .items import Download, Item, downloads, file_label, format_titles, group_items, selector_title
 from .letters import STORE_KINDS, Answer, answers, by_audience, letters
@@ -140,12 +139,7 @@ class Fill:
 
 
 def _read_kept(path: str, sha256: str) -> str:
-    with open(path, "rb") as f:
-        data = f.read()
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise DamagedEntry(path, f"cache entry {path} was damaged (its bytes are not those it was made "
-                                 "with): removed, made again")
-    return data.decode("utf-8")
+    return read_checked(path, sha256).decode("utf-8")
 
 
 @dataclass(frozen=True)

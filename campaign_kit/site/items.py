@@ -10,8 +10,8 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Mapping
 
 from ..artifacts import Artifact, Files
+from ..memo import file_sha256
 from ..model import Project
-from ..output import file_sha256
 from ..publish.labels import kit_words
 from ..text import fold
 from .letters import GENERAL_KINDS

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from ..artifacts import Made
 from ..context import BuildContext
 from ..errors import BuildError
+from ..memo import read_checked
 from ..model import Language, Project
 from ..site import fonts
 from ..site.build import DOCS, GENERATED_CSS, Built, build_language, site_fonts
@@ -85,13 +86,13 @@ def _build_language(ctx: BuildContext, made: Made, lang: Language, names: list[s
         if rel in slots:
             _link_filled(ctx, built, rel, prefix, lang.code, slots[rel])
         elif rel != GENERATED_CSS:
-            _link(ctx, prefix + rel, built.root + "/" + rel, lang.code, known)
+            _link(ctx, prefix + rel, ctx.memo.content_path(known[0]), lang.code, known)
     # The pages' characters: mkdocs' pages and search index (known with its build), the slots.
     added = set().union(*(fill.chars() for fills in generated.slots.values() for fill in fills.values()))
     faces, files = site_fonts(project, ctx.memo, built.used | added, built.content | added, built.home)
     files["embed/index.html"] = _embed(ctx, build, t, faces).encode("utf-8")
     for rel, data in files.items():
-        ctx.memo.content(ctx.out, prefix + rel, data, _kind(rel), lang=lang.code)
+        ctx.out.write_bytes(prefix + rel, data, _kind(rel), lang=lang.code)
     _report_coverage(ctx, lang.code, [s.name for s in sources if not s.translated], t.missing(), len(names))
 
 
@@ -138,8 +139,9 @@ def _link_filled(ctx: BuildContext, built: Built, rel: str, prefix: str, lang: s
     _check_owner(ctx, prefix + rel)
 
     def make() -> bytes:
-        text = Path(built.root, rel).read_text(encoding="utf-8")
-        return fill_slots(text, fills, f"{built.root}/{rel}").encode("utf-8")
+        sha256 = built.files[rel][0]
+        text = read_checked(ctx.memo.content_path(sha256), sha256).decode("utf-8")
+        return fill_slots(text, fills, f"{prefix}{rel}").encode("utf-8")
     ctx.memo.link(ctx.out, prefix + rel, key, make, "page", lang=lang)
 
 
