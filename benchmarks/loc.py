@@ -24,10 +24,13 @@ CONCERNS = (
     # (concern, module path prefixes under campaign_kit/), first match wins
     ("caching", ("cache.py", "memo.py", "freshness.py")),  # and output.py's bookkeeping
     ("output", ()),  # output.py's contract: see `CONTRACT`
-    ("loading", ("materials.py", "model.py", "stores.py", "yamlsrc.py", "text.py", "errors.py")),
-    ("rendering", ("printing/", "compose/", "stages/print_pdfs.py", "stages/screens.py")),
+    ("loading", ("materials.py", "model.py", "stores.py", "yamlsrc.py", "text.py", "errors.py", "identity.py",
+                 "reports.py")),
+    ("rendering", ("printing/", "compose/", "words.py", "stages/print_pdfs.py", "stages/screens.py")),
+    ("media", ("media/", "stages/media.py")),
     ("site", ("site/", "stages/site.py")),
-    ("publish", ("publish/", "stages/messages.py", "stages/forms.py", "stages/bundles.py", "stages/changes.py")),
+    ("publish", ("publish/", "stages/messages.py", "stages/forms.py", "stages/progress.py", "stages/bundles.py",
+                 "stages/changes.py")),
     ("spine", ("pipeline.py", "context.py", "artifacts.py", "cli.py", "faults.py", "__init__.py",
                "stages/__init__.py")),
 )

@@ -8,7 +8,9 @@ from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 KINDS = ("page", "asset", "poster", "leaflet", "standee", "store-banner", "store-card", "screen",
-         "preview", "message", "form", "bundle", "report")
+         "preview", "message", "form", "bundle", "report", "print-batch",
+         "progress-summary", "progress-report", "progress-chart",
+         "clip", "clip-preview", "captions", "audio", "audio-report")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from .artifacts import Made
-from .materials import store_lists_folder
+from .materials import reports_folder, store_lists_folder
 from .memo import Memo, digest
 from .model import Project
 from .output import Output
@@ -25,8 +25,10 @@ T = TypeVar("T")
 STAGES: dict[str, str] = {
     "print": "print_pdfs",
     "screens": "screens",
+    "media": "media",
     "messages": "messages",
     "forms": "forms",
+    "progress": "progress",
     "bundles": "bundles",
     "changes": "changes",
     "site": "site",
@@ -75,8 +77,9 @@ class BuildContext:
     warnings: list[str] = field(default_factory=list)
 
     def materials_digest(self, stores: bool) -> str:
-        """One key over this kit's materials/, with or without its store lists."""
-        lists = store_lists_folder(self.project.campaign.kit)
+        """One key over this kit's materials/, with or without its store lists (and the returned
+        report forms: only the progress stage reads them)."""
+        lists = (store_lists_folder(self.project.campaign.kit), reports_folder(self.project.campaign.kit))
         return digest(*(f"{k}\0{v}" for k, v in sorted(self.inputs.items())
                              if stores or not k.startswith(lists)))
 

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Iterable, Mapping, Sequence, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import ContentError, KitError, Problem
+from .identity import load_identity
 from .memo import Memo
 from .model import (
     CONTROL_CHARS,
@@ -47,6 +48,15 @@ from .model import (
 )
 from .printing.fonts import FontTable, load_font_table
 from .publish.labels import kit_words
+from .reports import (
+    DENOMINATORS,
+    REPORTS,
+    Reports,
+    campaign_start,
+    load_denominators,
+    load_reports,
+    report_files,
+)
 from .site.texts import SITE_KEYS
 from .stores import load_store_lists
 from .text import nfc
@@ -195,6 +205,7 @@ def load_project(root: Path, memo: Memo | None = None, kit: str | None = None,
     formats = _load_formats(c, root / "formats.yml", allowed)
     province_names = {p.name for p in provinces} if provinces is not None else None
     texts = _load_texts(c, root / "text", campaign)
+    identity = load_identity(root, kit, c.problems, c.name)
     directives, notices = _load_directives(c, root / "directives", allowed, province_names,
                                            known_outputs(formats, texts), as_of)
     stores = []
@@ -215,6 +226,7 @@ def load_project(root: Path, memo: Memo | None = None, kit: str | None = None,
         if kit_src is not None:
             c.printed.add(None, c.name(kit_path), kit_src.line(("department",)), "department",
                           campaign.campaign.department)
+    reports = _load_reports(c, root, kit, campaign, provinces, directives, as_of)
     applied = {d.file for d in directives}
     notices = [n for n in notices if n.file in applied]
     for notice in notices:
@@ -238,7 +250,57 @@ def load_project(root: Path, memo: Memo | None = None, kit: str | None = None,
         root=str(root), campaign=campaign,
         directives=tuple(sorted(directives, key=lambda d: d.sort_key, reverse=True)),
         effective=effective, formats=formats, stores=tuple(stores), provinces=provinces,
-        texts=texts, as_of=as_of, notices=tuple(notices))
+        texts=texts, as_of=as_of, notices=tuple(notices), identity=identity, reports=reports,
+        recordings=recordings(root, kit, [lang.code for lang in campaign.languages]))
+
+
+AUDIO = "audio"
+RECORDING_TYPES = (".wav", ".mp3", ".m4a")
+
+
+def recordings(root: Path, kit: str, langs: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The loudspeaker recordings supplied (`audio/<lang>.wav|mp3|m4a`), the kit's own first:
+    (language, absolute path), in language order. Their bytes are in the build's fingerprint
+    (every file of materials/ is); the media stage normalises them."""
+    found = []
+    for lang in langs:
+        for folder in (root / KITS / kit / AUDIO, root / AUDIO):
+            files = sorted(p for p in folder.glob(f"{lang}.*") if p.suffix.lower() in RECORDING_TYPES)
+            if files:
+                found.append((lang, str(files[0])))
+                break
+    return tuple(found)
+
+
+def reports_folder(kit: str) -> str:
+    """Where a kit's returned report forms are, relative to materials/."""
+    return f"{KITS}/{kit}/{REPORTS}/"
+
+
+def _load_reports(c: _Collector, root: Path, kit: str, campaign: Campaign | None,
+                  provinces: Sequence[Province] | None, directives: Sequence[Directive],
+                  as_of: dt.date) -> Reports | None:
+    """The kit's denominators and report forms (`reports.py`); none without a districts.yml."""
+    path = root / KITS / kit / DENOMINATORS
+    folder = root / reports_folder(kit)
+    if not path.is_file():
+        if report_files(folder):
+            c.add(path, None, "", f"the reports in {c.name(folder)} need the districts' smartphones: add "
+                                  f"{DENOMINATORS} (see the Lạng Sơn kit's)")
+        return None
+    src = c.yaml(path)
+    if src is None or campaign is None or provinces is None:
+        return None
+    _check_strings(c, path, src, campaign.allowed_domains)
+    province = next((p for p in provinces if p.name == campaign.campaign.province), None)
+    if province is None:
+        return None
+    denominators = load_denominators(_nfc_tree(src.data), c.name(path), province.districts,
+                                     campaign_start(directives), as_of, c.problems, src.line)
+    if denominators is None:
+        return None
+    paths = report_files(folder)
+    return load_reports(paths, {p: c.name(p) for p in paths}, campaign.carriers, denominators, c.problems)
 
 
 def _campaign(c: _Collector, root: Path, kit: str, src: Located | None, kit_file: KitFile | None) -> Campaign | None:
@@ -301,9 +363,12 @@ def _load_formats(c: _Collector, path: Path, allowed: tuple[str, ...] | None) ->
         fmt = c.model(Format, path, located, prefix=("formats", name))
         if fmt is None:
             continue
-        if fmt.kind == "screen" and not (fmt.width_px and fmt.height_px):
-            c.add(path, src.line(("formats", name)), f"formats.{name}", "a screen needs width_px and height_px")
-        elif fmt.kind != "screen" and not (fmt.width_mm and fmt.height_mm):
+        if fmt.kind in ("screen", "led") and not (fmt.width_px and fmt.height_px):
+            c.add(path, src.line(("formats", name)), f"formats.{name}", f"a {fmt.kind} needs width_px and height_px")
+        elif fmt.kind in ("screen", "led") and (fmt.width_px or 0) % 2 + (fmt.height_px or 0) % 2:
+            # H.264 in 4:2:0 (what TVs and LED players decode) halves the colour planes.
+            c.add(path, src.line(("formats", name)), f"formats.{name}", "width_px and height_px must be even (video)")
+        elif fmt.kind not in ("screen", "led") and not (fmt.width_mm and fmt.height_mm):
             c.add(path, src.line(("formats", name)), f"formats.{name}", "a printed format needs width_mm and height_mm")
         if fmt.kind in PRINTED.general_kinds:  # the title of its PDF, in every language
             c.printed.add(None, c.name(path), src.line(("formats", name, "title")), f"formats.{name}.title",
@@ -323,7 +388,7 @@ def known_outputs(formats: Mapping[str, Format] | None, texts: Texts | None) -> 
     if formats is None or texts is None:
         return None
     known: dict[str, set[str]] = {kind: set() for kind in
-                                  ("poster", "leaflet", "standee", "store-banner", "store-card", "screen")}
+                                  ("poster", "leaflet", "standee", "store-banner", "store-card", "screen", "led")}
     for name, fmt in formats.items():
         known[fmt.kind].add(name)
     messages = texts.by_lang[texts.default_lang].get("messages")
@@ -331,7 +396,11 @@ def known_outputs(formats: Mapping[str, Format] | None, texts: Texts | None) -> 
     known["form"] = set(kit_words().forms)
     docs = DOCS / texts.default_lang
     known["page"] = set(GENERATED_PAGES) | {p.stem for p in docs.glob("*.md")}
-    known["bundle"] = {"carrier", "district", "lang", "screens"}  # a bundle by whom it is made for
+    # A clip per screen and LED format (`clip:screen-tv`); the loudspeaker audio by language.
+    known["clip"] = {name for name, fmt in formats.items() if fmt.kind in ("screen", "led")}
+    known["audio"] = set(texts.by_lang)
+    # A bundle by whom it is made for (the media stage's by who plays them: `bundles.MEDIA_BUNDLES`).
+    known["bundle"] = {"carrier", "district", "lang", "screens", "one-stop", "radio", "hospitals"}
     return known
 
 

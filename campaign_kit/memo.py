@@ -1,21 +1,14 @@
-"""The build's one memo: remembered work, named by a key over the named inputs that shaped it and
-the code version, kept in one content-addressed store under the cache folder (`<cache>/memo/`)
-and linked into the output from there.
+"""The build's one memo: remembered work, named by a key over its named inputs and the code
+version, kept in one content-addressed store (`<cache>/memo/sha256/`) and linked into the output.
 
     key = ctx.memo.key("go-page", shared=..., row=store.row_key)
     ctx.memo.link(ctx.out, rel, key, lambda: render(...).encode("utf-8"), "page", store_id=...)
 
-Every file's bytes are kept once, named by their sha256 (`sha256/<ab>/<sha256>`); the index (read
-once a build, written back before its output is published) maps each key to the content it made
-(`link`, `read`, `get`, `put`), and each content to its stamp: the inode, size and modification
-time it had when it was made. Values (a table of store rows, a stage's record) are kept one per
-name (`load`/`save`), valid for one key, their bytes checked by their sha256.
-
-Nothing kept is trusted blindly. Entries are never modified in place, and the output's files are
-hard links to them, so one `stat` tells whether a file is still the entry as it was made
-(`intact`): a truncation or a write in place changes the size or the time, a replacement the
-inode. An entry without a stamp (an older index) is read against its name before it is
-stamped. A damaged entry is discarded, said (`repairs`) and made again (`DamagedEntry`).
+One index (read once a build, written back before its output is published) maps each key to the
+content it made, and each content to its stamp: the inode, size and time it had when it was made.
+Entries are never modified in place and the output's files are hard links to them, so one `stat`
+tells whether a file is still its entry as made (`intact`). Values (store rows, a stage's record)
+are kept one per name for one key (`load`/`save`), checked by their sha256.
 """
 
 from __future__ import annotations
@@ -38,12 +31,9 @@ LIBRARIES = ("weasyprint", "pydyf", "pypdfium2", "zxing-cpp", "fonttools", "jinj
              "mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "pillow")
 """The libraries whose version can change what an output looks like."""
 
-Key = NewType("Key", str)
-"""sha256 (hex) over a kind of work, its named inputs and the code version."""
-Stamp = tuple[int, int, int]
-"""An entry's inode, size and st_mtime_ns as it was made."""
-Found = tuple[str, tuple[str, int]]
-"""A kept file's path, and its (sha256, size)."""
+Key = NewType("Key", str)  # sha256 over a kind of work, its named inputs and the code version
+Stamp = tuple[int, int, int]  # an entry's inode, size and st_mtime_ns as it was made
+Found = tuple[str, tuple[str, int]]  # a kept file's path, and its (sha256, size)
 
 
 class DamagedEntry(BuildError):
@@ -91,6 +81,12 @@ def file_sha256(path: Path | str) -> tuple[str, int]:
         return hashlib.file_digest(f, "sha256").hexdigest(), os.fstat(f.fileno()).st_size
 
 
+def key(what: str, /, **inputs: object) -> Key:
+    """The key of one piece of work: what it is, each input by name, and the code version (also
+    for worker processes, which have no `Memo`)."""
+    return Key(digest(code_version(), what, *(f"{name}={encode(value)}" for name, value in sorted(inputs.items()))))
+
+
 class Memo:
     """The memo of one cache folder (`<out>.cache/`)."""
 
@@ -101,12 +97,10 @@ class Memo:
         self._stamps: dict[str, Stamp] = {}
         self._loaded = self._changed = False
         self._started = 0
-        self.repairs: list[str] = []
-        """Damaged entries found (and discarded): said as warnings."""
+        self.repairs: list[str] = []  # damaged entries found (and discarded): said as warnings
 
     def key(self, what: str, /, **inputs: object) -> Key:
-        """The key of one piece of work: what it is, each input by name, and the code version."""
-        return Key(digest(code_version(), what, *(f"{name}={encode(value)}" for name, value in sorted(inputs.items()))))
+        return key(what, **inputs)
 
     def _index(self) -> dict[str, tuple[str, int]]:
         if not self._loaded:
@@ -193,8 +187,7 @@ class Memo:
     # --- results, by key ---------------------------------------------------------------------------
 
     def known(self, key: Key) -> Found | None:
-        """The kept file of `key` and its (sha256, size), without looking at the file (the output
-        checks what it links)."""
+        """The kept file of `key`, not looked at (the output checks what it links)."""
         known = self._index().get(key)
         return None if known is None else (self.content_path(known[0]), known)
 
@@ -256,10 +249,6 @@ class Memo:
         found = produce()
         out.link(rel, found[0], kind, sha256=found[1], **meta)
 
-    def usable(self, out: Output, sha256: str, size: int) -> bool:
-        """The content is kept and intact (a damaged entry is discarded: False)."""
-        return self.check(sha256, size) is not None
-
     # --- values, one per name ----------------------------------------------------------------------
 
     def load(self, name: str, key: Key) -> Any:
@@ -282,9 +271,8 @@ class Memo:
         _write(self.root / "named" / name, hashlib.sha256(data).digest() + data)
 
 
-# For worker processes, which have no `Memo` (its index stays with the build): they keep what
-# they make by content and hand back its hash; the build records the key (`Memo.remember`) and
-# stamps the entry when it is first checked.
+# Worker processes have no `Memo`: they keep what they make by content and hand back its hash;
+# the build records the key (`Memo.remember`) and stamps the entry when it first checks it.
 
 def content_path(root: Path | str, sha256: str) -> str:
     return f"{root}/sha256/{sha256[:2]}/{sha256}"

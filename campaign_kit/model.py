@@ -7,19 +7,25 @@ see is frozen. Stages take a `Project` and never read `materials/` themselves.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import re
 import string
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from types import MappingProxyType
-from typing import Annotated, Any, Iterable, Iterator, Literal, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Iterable, Iterator, Literal, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from .errors import BuildError, Problem
+from .identity import Identity
 from .text import fold, slug
+
+if TYPE_CHECKING:  # reports.py reads the forms with the model's types
+    from .reports import Reports
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 MAX_SETTING_CHARS = 300
@@ -213,6 +219,10 @@ class Settings(_Strict):
         json_schema_extra={"url": True})
     install_url: Annotated[str, StringConstraints(max_length=MAX_SETTING_CHARS)] = Field(
         json_schema_extra={"url": True})
+    android_download_url: Annotated[str, StringConstraints(max_length=MAX_SETTING_CHARS)] | None = Field(
+        default=None, json_schema_extra={"url": True})
+    """The official download page for Android phones without Google Play (the go pages' third
+    button); None: the official site."""
     hotline: SettingText
     support_points: bool
     """Carrier and post-office stores are install support points: banners and cards for each."""
@@ -381,7 +391,9 @@ class Directive:
 
 # --- formats.yml ----------------------------------------------------------------------------
 
-FormatKind = Literal["poster", "leaflet", "standee", "store-banner", "store-card", "screen"]
+FormatKind = Literal["poster", "leaflet", "standee", "store-banner", "store-card", "screen", "led"]
+PIXEL_KINDS = ("screen", "led")
+"""Format kinds sized in pixels (TVs, lift screens, LED boards): the media stage makes clips for them."""
 
 
 class Format(_Strict):
@@ -396,12 +408,22 @@ class Format(_Strict):
     safe_mm: float = Field(default=10, ge=0)
     base_band_mm: float = Field(default=0, ge=0)
     """Roll-up standees: the bottom band hidden by the base, kept free of content."""
+    eyelet_spacing_mm: float = Field(default=0, ge=0)
+    """Banners: the most between two eyelets along an edge (0: no eyelets); the print file marks
+    each eyelet's place outside the bleed (`printing.marks`)."""
+    eyelet_inset_mm: float = Field(default=15, ge=0)
+    """How far an eyelet's centre sits in from the trimmed (hemmed) edge."""
     viewing_distance_m: float = Field(default=1, gt=0)
     """QR codes print at least a tenth of this wide."""
     width_px: int | None = Field(default=None, gt=0)
     height_px: int | None = Field(default=None, gt=0)
     material: Text | None = None
     """What to print on, for the bundle READMEs ("giấy couché 150 g/m²", "bạt hiflex")."""
+    safe_px: int | None = Field(default=None, ge=0)
+    """Screens and LED boards: the margin kept free of text on every side (None: EBU R 95's
+    graphics-safe area, 5 % of the width and of the height, for TVs that overscan)."""
+    pixel_pitch_mm: float | None = Field(default=None, gt=0)
+    """LED boards: the distance between two LEDs (P10: 10 mm); the board's size in metres follows."""
 
 
 # --- stores ---------------------------------------------------------------------------------
@@ -519,7 +541,7 @@ PRINTED = PrintContract(
     # The one list: the print and screens stages render these, `check` looks for their glyphs.
     texts=("tagline", "poster_headline", "poster_lead", "steps", "why", "scan_caption",
            "lookalike_warning", "hotline_label", "official_site_label", "follows_directive",
-           "why_title", "how_title", "leaflet_back_hint"),
+           "why_title", "how_title", "leaflet_back_hint", "faq_title", "faq"),
     store_texts=("banner_title", "banner_subtitle", "hotline_label", "official_site_label",
                  "follows_directive", "store_scan_caption", "store_card_title", "opening_hours_label",
                  "phone_label", "sample_print", "sample_mark", "steps"),
@@ -562,6 +584,14 @@ class Project:
     """The build's date: the directives in force are those dated up to it (`Directive.deferred`)."""
     notices: tuple[Problem, ...] = ()
     """What a person must know that is not a problem (a directive waiting for its date)."""
+    identity: Identity = Identity()
+    """The app icon, department mark and step pictograms the prints show (`identity.py`)."""
+    reports: Reports | None = None
+    """The carriers' returned report forms and the districts' denominators (`reports.py`);
+    None when the kit has no denominators file."""
+    recordings: tuple[tuple[str, str], ...] = ()
+    """(language, absolute path) of each loudspeaker recording the department supplied
+    (`materials/audio/<lang>.wav|mp3|m4a`, the kit's `audio/` folder first): the media stage's source."""
 
     @property
     def settings(self) -> Settings:
@@ -600,10 +630,73 @@ class Project:
     def carrier(self, carrier_id: str) -> Carrier:
         return next(c for c in self.campaign.carriers if c.id == carrier_id)
 
+    @functools.cached_property
+    def short_links(self) -> ShortLinks:
+        """Every store's short code, worked out once for the whole project (they depend on
+        each other only when two codes collide)."""
+        return short_links(self.stores)
+
     def go_url(self, store: Store | None = None) -> str:
-        """The URL a QR code carries: short, under the site, one per store."""
+        """The URL a QR code carries: short, under the site, one per store
+        (`<site_url>go/<short code>/`; the page is also at `go/<store.slug>/`, the link printed
+        before short codes)."""
         base = self.campaign.site_url + "go/"
-        return base if store is None else f"{base}{store.slug}/"
+        return base if store is None else f"{base}{self.short_links.codes[store.store_id]}/"
+
+
+SHORT_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+"""31 characters a person reads back from a print without doubt: no 0/o, 1/l/i (lowercase, as
+QR byte mode carries it and a static host's paths are case-sensitive)."""
+_FULL_DIGITS = 52
+"""31^52 > 2^256: every digit of the hash."""
+SHORT_CODE_LENGTH = 7
+"""31^7 = 2.75e10 codes: two of 20,000 stores share one with a chance of 0.7%. 7 characters keep
+the bundled kits' links at 45 characters, QR version 4 at level Q (46 bytes), with one to spare
+for a collision's longer code."""
+
+
+@dataclass(frozen=True)
+class ShortLinks:
+    codes: Mapping[str, str]
+    """store_id -> short code."""
+    retired: frozenset[str]
+    """Shorter codes a store had before another store's code collided with it: their go pages
+    stay (the campaign's page, without a store), so a code printed before still opens the app store."""
+
+
+def short_code_digits(carrier: str, store_slug: str) -> str:
+    """A store's code at full length (52 characters, 256 bits): the sha256 of its identity, its
+    carrier and go-page name (unique, `check` sees to it; a slug, so `VNPT-LS-1` and `vnpt-ls-1`
+    are one store), in `SHORT_CODE_ALPHABET`, least significant first (a longer code extends the
+    shorter). Never from the lists' order: adding a store leaves the other stores' codes alone."""
+    number = int.from_bytes(hashlib.sha256(f"{carrier}/{store_slug}".encode()).digest(), "big")
+    base = len(SHORT_CODE_ALPHABET)
+    digits = []
+    while number:
+        number, digit = divmod(number, base)
+        digits.append(SHORT_CODE_ALPHABET[digit])
+    return "".join(digits).ljust(_FULL_DIGITS, SHORT_CODE_ALPHABET[0])
+
+
+def short_links(stores: Sequence[Store]) -> ShortLinks:
+    """Each store's code: the shortest prefix of its digits, at least `SHORT_CODE_LENGTH`, that
+    no other store's digits start with. Two that collide both lengthen, whatever the order of the
+    lists; the codes are then still prefix-free, so no code is another's retired one. A code
+    depends on no slug: where a store's old link `go/<slug>/` equals another store's code, the
+    code keeps the page (the site stage says so)."""
+    full = {s.store_id: short_code_digits(s.carrier, s.slug) for s in stores}
+    ordered = sorted(full.items(), key=lambda item: item[1])
+    shared = dict.fromkeys(full, 0)  # the longest prefix a store shares with another's digits
+    for (a, digits_a), (b, digits_b) in zip(ordered, ordered[1:]):
+        common = next((i for i, (x, y) in enumerate(zip(digits_a, digits_b)) if x != y), len(digits_a))
+        shared[a], shared[b] = max(shared[a], common), max(shared[b], common)
+    codes: dict[str, str] = {}
+    retired: set[str] = set()
+    for store_id, digits in full.items():
+        length = max(SHORT_CODE_LENGTH, shared[store_id] + 1)
+        codes[store_id] = digits[:length]
+        retired.update(digits[:n] for n in range(SHORT_CODE_LENGTH, length))
+    return ShortLinks(MappingProxyType(codes), frozenset(retired))
 
 
 _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")

@@ -153,11 +153,13 @@ def _run_stage(ctx: BuildContext, name: str, made: Made) -> Any:
     module: Stage = importlib.import_module(f".stages.{STAGES[name]}", __package__)
     key = None
     if getattr(module, "READS_STORES", True) is False:
-        # Made from materials (store lists aside), templates and code only: the same inputs as
-        # last time give the same files, linked from the memo without running the stage.
+        # Made from materials (store lists aside), templates, code and the tools a stage names
+        # (`TOOLS`: ffmpeg's version, ...) only: the same inputs as last time give the same
+        # files, linked from the memo without running the stage.
         key = ctx.memo.key("stage", name=name, templates=ctx.templates_digest(), fonts=freshness.fonts_digest(),
                            materials=ctx.materials_digest(stores=False),
-                           waiting=tuple(d.file for d in ctx.project.directives if d.deferred))
+                           waiting=tuple(d.file for d in ctx.project.directives if d.deferred),
+                           tools=tuple(version() for version in getattr(module, "TOOLS", ())))
         if _replay(ctx, name, key):
             log.info("stage %s: %.1f s (nothing changed)", name, time.perf_counter() - started)
             return None

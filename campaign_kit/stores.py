@@ -467,6 +467,13 @@ def _csv_records(text: str) -> Generator[tuple[int, list[str]], None, None]:
 
 
 def _read_xlsx(path: Path) -> _Table:
+    check_xlsx_bounds(path)
+    return _Table("UTF-8", _xlsx_rows(path))
+
+
+def check_xlsx_bounds(path: Path) -> None:
+    """Raise `_Unreadable` for an .xlsx too big, stored or unzipped, before anything parses it
+    (also for the report forms, `reports.py`)."""
     import zipfile
 
     if path.stat().st_size > MAX_LIST_BYTES:
@@ -485,7 +492,6 @@ def _read_xlsx(path: Path) -> _Table:
                               f"from {part.compress_size / 1e6:,.2f} MB, more than {MAX_ZIP_RATIO} times: "
                               "not rows of a real list (they pack about 10 times); save the list again "
                               "from Excel")
-    return _Table("UTF-8", _xlsx_rows(path))
 
 
 def _xlsx_rows(path: Path) -> Generator[tuple[int, list[str]], None, None]:

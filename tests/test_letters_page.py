@@ -227,7 +227,7 @@ def test_downloads_grouped_by_who_uses_them(built) -> None:
         schools = schools[:schools.index("<h2", 5)] if "<h2" in schools[5:] else schools
         assert f'{"../" * (2 if prefix else 1)}downloads/print/vi/poster-a4.pdf' in schools
         # The checksums stay folded away.
-        assert article.count("<details>") == article.count("<summary>") > 0
+        assert article.count("<details") == article.count("<summary>") > 0
         for digest in (meta[p]["sha256"] for p in general[:3]):
             assert digest in article
     # Titles in the page's language: the English page says "A4 poster", the Chinese one "A4 海报".

@@ -337,7 +337,7 @@ def test_text_problems(materials: Path) -> None:
           "install_button: Install {app}\nnot_a_key: x")
     assert problems(materials) == [
         "materials/text/en.yml, line 5, install_button: unknown placeholder {app} (known: app_name, "
-        "android_package, ios_app_id, official_site, install_url, hotline, support_points, "
+        "android_package, ios_app_id, official_site, install_url, android_download_url, hotline, support_points, "
         "broadcasts_per_day, sms_segment_budget, public_service_goal)",
         "materials/text/en.yml, line 6, not_a_key: unknown text key (not in the vi texts)",
     ]

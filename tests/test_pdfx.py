@@ -105,12 +105,13 @@ def test_the_rgb_file_is_what_the_checker_refuses(built) -> None:
         content.operations.insert(0, ([FloatObject(1), FloatObject(0), FloatObject(0)], b"rg"))
         page.replace_contents(content)
 
-    def rich_black(page, writer) -> None:
-        content = ContentStream(page.get_contents(), writer)
+    def rich_black(page, writer) -> None:  # in the page's design: the form the press page draws
+        form = page["/Resources"]["/XObject"]["/BG"]
+        content = ContentStream(form, writer)
         content.operations = [(ops if op != b"scn" or [float(v) for v in ops] != [0, 0, 0, 1]
                                else [FloatObject(v) for v in (0.6, 0.5, 0.5, 1)], op)
                               for ops, op in content.operations]
-        page.replace_contents(content)
+        form.set_data(content.get_data())
 
     def drop_trim(page, writer) -> None:
         del page["/TrimBox"]
@@ -207,7 +208,7 @@ def test_print_colours_are_the_screen_colours_through_the_profile() -> None:
 def test_the_standee_base_band_fills_the_bottom_bleed(built) -> None:
     out, _, _ = built
     for rel in ("downloads/print/vi/standee-60x160.pdf", "downloads/print/vi/standee-60x160-pdfx4.pdf"):
-        page = next(raster_pages((out / rel).read_bytes(), px_per_mm=1, crop_to_trim=False))
+        page = next(raster_pages((out / rel).read_bytes(), px_per_mm=1, box="bleed"))
         bottom = page.crop((0, page.height - 4, page.width, page.height))  # the last 4 mm: bleed
         assert max(bottom.convert("L").getextrema()) < 160, rel  # the dark band, no white
 
@@ -264,18 +265,22 @@ def test_a_spot_ink_prints_on_its_own_plate(materials: Path, tmp_path: Path) -> 
     made = dict(print_pdfs.render_general((renderer, [item], str(memo.root))))  # with the build's checks
     pdf = Path(memo.content_path(made[item.key][0])).read_bytes()
     assert problems(pdf) == []
-    spaces = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/ColorSpace"]
+    page = PdfReader(io.BytesIO(pdf)).pages[0]  # the design is the form the press page draws
+    spaces = page["/Resources"]["/XObject"]["/BG"]["/Resources"]["/ColorSpace"]
     separations = [s for s in spaces.values() if s[0] == "/Separation"]
     assert [(str(s[1]), s[2], [float(v) for v in s[3]["/C1"]]) for s in separations] == [
         ("/PANTONE 2935 C", "/DeviceCMYK", [0.96, 0.65, 0, 0])]
     plates = {ink: next(raster_pages(separation(pdf, ink), px_per_mm=2)) for ink in ("PANTONE 2935 C", "C", "M")}
     plates = {ink: plate.crop((0, 0, plate.width, 20 * 2)) for ink, plate in plates.items()}  # the band's top 20 mm
+    assert str(page["/Resources"]["/ColorSpace"]["/Reg"][1]) == "/All"  # the marks: on every plate
     assert _ink(plates["PANTONE 2935 C"]).getextrema()[1] == 255
     assert _ink(plates["C"]).getextrema()[1] == 0 and _ink(plates["M"]).getextrema()[1] == 0
 
     # Its CMYK stand-in must be its own: another colour with the same values is refused.
-    campaign.write_text(campaign.read_text(encoding="utf-8").replace(
-        "    accent: [77, 20, 0, 0]\n", "    accent: [96, 65, 0, 0]\n"), encoding="utf-8")
+    text, count = re.subn(r"(?m)^    accent: \[[^\]]*\]$", "    accent: [96, 65, 0, 0]",  # the print accent
+                          campaign.read_text(encoding="utf-8"), count=1)
+    assert count == 1
+    campaign.write_text(text, encoding="utf-8")
     with pytest.raises(ContentError) as info:
         load_project(materials, kit=KIT)
     assert "CMYK [96.0, 65.0, 0.0, 0.0] is given to PANTONE 2935 C, no spot ink" in str(info.value.problems[0])

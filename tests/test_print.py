@@ -96,14 +96,22 @@ def test_every_general_item_per_language(built) -> None:
 def test_media_trim_and_bleed_boxes(built, name: str) -> None:
     out, project, files = built
     fmt = project.formats[name]
-    rel = next(p for p, e in files.items() if e.get("format") == name and p.endswith(".pdf"))
+    from campaign_kit.printing.marks import ZONE_MM
+
+    rels = [p for p, e in files.items() if e.get("format") == name and p.endswith(".pdf")]
     w, h, b = fmt.width_mm * PT, fmt.height_mm * PT, fmt.bleed_mm * PT
-    for media, trim, bleed in boxes(out / rel):
-        assert trim[2] - trim[0] == pytest.approx(w, abs=0.01)
-        assert trim[3] - trim[1] == pytest.approx(h, abs=0.01)
-        assert media[2] - media[0] == pytest.approx(w + 2 * b, abs=0.01)
-        assert media[3] - media[1] == pytest.approx(h + 2 * b, abs=0.01)
-        assert bleed == pytest.approx(media)  # the whole bleed (a banner's 3 cm hem) is declared
+    # The print twins (`-pdfx4.pdf`, print-shop batches) add a mark zone around the bleed.
+    twins = [rel for rel in rels if files[rel].get("variant") or files[rel]["kind"] == "print-batch"]
+    assert twins and len(twins) < len(rels)
+    for rel in rels:
+        zone = ZONE_MM * PT if rel in twins else 0
+        for media, trim, bleed in boxes(out / rel):
+            assert trim[2] - trim[0] == pytest.approx(w, abs=0.01)
+            assert trim[3] - trim[1] == pytest.approx(h, abs=0.01)
+            assert bleed[2] - bleed[0] == pytest.approx(w + 2 * b, abs=0.01)
+            assert bleed[3] - bleed[1] == pytest.approx(h + 2 * b, abs=0.01)
+            # The whole bleed (a banner's 3 cm hem) is declared; marks lie beyond it.
+            assert media == pytest.approx([bleed[0] - zone, bleed[1] - zone, bleed[2] + zone, bleed[3] + zone])
 
 
 def test_fonts_embedded_and_khmer_present(built) -> None:

@@ -60,4 +60,6 @@ def test_a_longer_link_prints_larger_with_the_same_modules() -> None:
         assert drawing.symbol_mm == pytest.approx(drawing.payload.modules * module)
         assert drawing.size_mm == qr.printed_size_mm(drawing.payload.modules, module)
     assert long.size_mm > short.size_mm
+    store = qr.draw("https://bluezone.langson.gov.vn/go/363swf2/", module, "Q")  # its short link
+    assert store.payload.version == 4 < long.payload.version and store.size_mm < long.size_mm
     assert qr.room_mm(module) == qr.printed_size_mm(17 + 4 * qr.ROOM_VERSION, module) >= long.size_mm

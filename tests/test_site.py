@@ -88,7 +88,8 @@ def test_fallback_is_visible_marked_and_reported(built_site: tuple[Path, tuple[s
     html = (out / "th/bluetooth/index.html").read_text(encoding="utf-8")
     assert '<html lang="th"' in html and "site-fallback" in html and "หน้านี้ยังไม่ได้แปล" in html
     assert '<div lang="vi">' in html and "Bật Bluetooth" in html
-    assert (out / "th/assets/fonts/thai-400.woff2").is_file()  # a face for the new script, no code
+    assert [p.name for p in (out / "assets/fonts").glob("thai-400.*.woff2")]  # a face for the new script, no code
+    assert re.search(r'href="../../assets/css/generated\.[0-9a-f]+\.css"', html)
     assert 'hreflang="th"' in (out / "en/faq/index.html").read_text(encoding="utf-8")
     own = (out / "km/bluetooth/index.html").read_text(encoding="utf-8")
     assert "site-fallback" not in own and '<div lang="vi">' not in own
@@ -107,9 +108,12 @@ def test_go_pages_for_every_store(built_site: tuple[Path, tuple[str, ...]], site
     assert (out / "go/index.html").is_file()
     for store in project.stores:
         html = (out / "go" / store.slug / "index.html").read_text(encoding="utf-8")
+        assert (out / "go" / project.short_links.codes[store.store_id] / "index.html").read_text(
+            encoding="utf-8") == html  # the QR's short link and the link printed before it
         assert f"https://play.google.com/store/apps/details?id={s.android_package}" in html
         assert f"https://apps.apple.com/app/id{s.ios_app_id}" in html
-        assert "<link" not in html and "src=" not in html  # standalone: nothing else to fetch
+        links = re.findall(r'<link[^>]*href="([^"]*)"', html)  # standalone: nothing from another host
+        assert "src=" not in html and links and not [u for u in links if re.match(r"([a-z]+:)?//", u)]
     evil = (out / "go/vtp-ls-00002/index.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in evil and "&lt;script&gt;alert(1)&lt;/script&gt;" in evil
     district = next((out / "support").glob("*dinh-lap*/index.html")).read_text(encoding="utf-8")
@@ -144,21 +148,24 @@ def test_nothing_is_fetched_from_elsewhere(built_site: tuple[Path, tuple[str, ..
             text = path.read_text(encoding="utf-8")
             assert not fetching.search(text), path
             assert "fonts.googleapis" not in text and "fonts.gstatic" not in text, path
-    fonts = sorted(p.name for p in (out / "zh/assets/fonts").iterdir())
-    assert fonts == ["cjk-home-400.woff2", "cjk-rest-400.woff2", "latin-400.woff2", "latin-700.woff2"]
+    fonts = sorted(re.sub(r"\.[0-9a-f]{10}\.", ".", p.name) for p in (out / "assets/fonts").glob("*.woff2"))
+    assert fonts == ["khmer-400.woff2", "latin-400.woff2", "latin-700.woff2", "thai-400.woff2"]  # shared, once
 
 
 def test_fonts_cover_vietnamese_khmer_chinese(built_site: tuple[Path, tuple[str, ...]]) -> None:
     from fontTools.ttLib import TTFont
     out, _ = built_site
-    latin = set(TTFont(out / "assets/fonts/latin-400.woff2").getBestCmap())
+    def face(name: str) -> set[int]:
+        return set(TTFont(next((out / "assets/fonts").glob(f"{name}.*.woff2"))).getBestCmap())
+    latin = face("latin-400")
     assert {ord(c) for c in "ăâđêôơưĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậềểễếệờởỡớợừửữứựỳỷỹýỵ"} <= latin
-    khmer = set(TTFont(out / "km/assets/fonts/khmer-400.woff2").getBestCmap())
+    khmer = face("khmer-400")
     assert {ord(c) for c in "ដំឡើងកម្មវិធី"} <= khmer
-    home = set(TTFont(out / "zh/assets/fonts/cjk-home-400.woff2").getBestCmap())
-    rest = set(TTFont(out / "zh/assets/fonts/cjk-rest-400.woff2").getBestCmap())
-    assert {ord(c) for c in "安装蓝牙"} <= home | rest and len(home | rest) < 3000  # not the 20 MB font
-    assert ord("匿") in rest and ord("匿") not in home  # 匿名 (anonymous) is only on the privacy page
+    # Chinese: the phone's own CJK font (every Android and iPhone has one), named after our faces.
+    css = (out / re.search(r'href="../../(assets/css/generated\.[0-9a-f]+\.css)"',
+                           (out / "zh/android/index.html").read_text(encoding="utf-8")).group(1)).read_text()
+    assert "U+4E00" not in css and "cjk" not in css and '"Site Sans","PingFang SC"' in css
+    assert '"Noto Sans CJK SC"' in css
 
 
 def test_downloads_listing_and_store_files(site_materials: Path, tmp_path: Path) -> None:

@@ -14,11 +14,13 @@ name, address and link, in the template's reading order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ..printing.fit import FitRule, OutlineFont, wrap
 from ..printing.qr import QrOperators, draw_operators
+from ..words import lonely as lonely_line
+from ..words import lonely_last_lines
 from .pdfpage import Background, TextLayer
 
 PX_TO_PT = 0.75
@@ -67,6 +69,9 @@ class StoreLayout:
 
     background: Background
     slots: Mapping[str, Slot]
+    text_sizes: Mapping[str, float] = field(default_factory=dict)
+    """The largest size (points) of each text the background itself sets, by its element
+    (`text_sizes`): what the store's name must outsize (`printing.stores.check_hierarchy`)."""
 
     def render(self, texts: Mapping[str, tuple[str, float]], qr_url: str, qr_size: float,
                qr_error: str = "M") -> tuple[bytes, QrOperators]:
@@ -77,7 +82,7 @@ class StoreLayout:
         order = {name: n for n, name in enumerate(self.slots)}  # the template's: a reader's order
         for name, (text, size) in sorted(texts.items(), key=lambda entry: order[entry[0]]):
             if text:
-                ops.append(_set_text(self.slots[name], text, size, layer))
+                ops.append(set_text(self.slots[name], text, size, layer))
         slot = self.slots["qr"]
         if qr_size > min(slot.width, slot.height) + 0.01:
             raise SlotOverflow("qr", qr_url, qr_size)
@@ -88,9 +93,12 @@ class StoreLayout:
         return self.background.compose("\n".join(ops), title=title, text=layer), qr
 
 
-def _set_text(slot: Slot, text: str, size: float, layer: TextLayer) -> str:
+def set_text(slot: Slot, text: str, size: float, layer: TextLayer) -> str:
+    """PDF operators that draw `text` at `size` points in `slot`, wrapped as the planner wrapped
+    it (`printing.fit.wrap`), in the slot's colour and alignment, and set it again in `layer` as
+    invisible text; `SlotOverflow` if it takes more lines or height than the slot has."""
     font = OutlineFont.load(slot.font_file, slot.font_number)
-    lines = wrap(text, font, size, slot.width)
+    lines = wrap(text, font, size, slot.width, slot.max_lines)
     leading = size * slot.line_height
     if lines is None or len(lines) > slot.max_lines or len(lines) * leading > slot.height + 0.01:
         raise SlotOverflow(slot.name, text, size)
@@ -123,17 +131,25 @@ def layout_from_document(document: Any, pdf: bytes, resolve_font: FontResolver) 
 
 def read_slots(document: Any, resolve_font: FontResolver) -> dict[str, Slot]:
     """The slots of a rendered WeasyPrint document's first page; a slot whose content (text the
-    template itself sets in it) is taller than its box is refused."""
+    template itself sets in it) is taller than its box is refused, and so is a heading of the
+    background, or a text set in a slot (the title), whose last line is one word alone
+    (`words.lonely_last_lines`, `words.lonely`)."""
     page = document.pages[0]
     page_height = page.height  # CSS px, trim box
     slots: dict[str, Slot] = {}
+    lang = ""
     for box in _boxes(page._page_box):
         element: Any = getattr(box, "element", None)
+        lang = lang or (element.get("lang", "") if element is not None else "")
         name = element.get("data-slot") if element is not None else None
         if not name or name in slots:
             continue
         if sum(child.margin_height() for child in getattr(box, "children", ())) > box.height + 0.5:
             raise ValueError(f"the text in slot {name!r} runs over its box")
+        lines = [line for line in map(_line_text, _line_boxes(box)) if line.strip()]
+        if len(lines) > 1 and lonely_line(lines[-1], lang):  # the title, set in its slot (a flex box)
+            raise ValueError(f"slot {name!r} ({lang}): last line {lines[-1].strip()!r} is one word alone "
+                             f"({' | '.join(lines)}): keep its last two words together (the `heading` filter)")
         style = box.style
         file, number = resolve_font(tuple(style["font_family"]), int(style["font_weight"]))
         red, green, blue = (float(c) for c in style["color"].to("srgb").coordinates)
@@ -148,7 +164,38 @@ def read_slots(document: Any, resolve_font: FontResolver) -> dict[str, Slot]:
             fit=_fit_rule(name, element.get("data-fit"), max_lines))
     if "qr" not in slots:
         raise ValueError("a store template needs an element with data-slot=\"qr\"")
+    lonely = lonely_last_lines(document)  # the title, subtitle and steps the background sets
+    if lonely:
+        raise ValueError(f"{lonely[0]}: keep its last two words together (the `heading` filter) or reword it")
     return slots
+
+
+WATERMARKS = frozenset({"sample-mark"})
+"""Classes of marks laid over the page, not texts of its hierarchy (`text_sizes` leaves them out)."""
+
+
+def text_sizes(document: Any) -> dict[str, float]:
+    """The largest font size (points) of the text set in each element of a rendered WeasyPrint
+    document's first page, by `tag.class` (watermarks left out: `WATERMARKS`)."""
+    found: dict[str, float] = {}
+
+    def walk(box: Any, what: str) -> None:
+        box = getattr(box, "_box", box)
+        element: Any = getattr(box, "element", None)
+        if element is not None and getattr(box, "element_tag", None) is not None:
+            classes = (element.get("class") or "").split()
+            if WATERMARKS & set(classes):
+                return
+            if classes or not what:
+                what = ".".join([element.tag, *sorted(classes)])
+        text = getattr(box, "text", None)
+        if isinstance(text, str) and text.strip():
+            found[what] = max(found.get(what, 0.0), round(float(box.style["font_size"]) * PX_TO_PT, 2))
+        for child in getattr(box, "children", ()):
+            walk(child, what)
+
+    walk(document.pages[0]._page_box, "")
+    return found
 
 
 def _fit_rule(slot: str, value: str | None, max_lines: int) -> FitRule | None:
@@ -170,6 +217,15 @@ def _boxes(box: Any) -> Any:
     yield box
     for child in getattr(box, "children", ()):
         yield from _boxes(child)
+
+
+def _line_boxes(box: Any) -> Any:
+    return (b for b in _boxes(box) if type(b).__name__ == "LineBox")
+
+
+def _line_text(box: Any) -> str:
+    text = getattr(box, "text", None)
+    return text if isinstance(text, str) else "".join(_line_text(child) for child in getattr(box, "children", ()))
 
 
 def _line_height(style: Any) -> float:

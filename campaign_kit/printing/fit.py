@@ -3,10 +3,12 @@
 `OutlineFont` reads a font file once: its code points, advance widths, ascender and descender,
 and each glyph's outline as PDF path operators (a line of text is those paths placed side by
 side: laying out 20,000 stores' names with an HTML engine is what makes naive rendering slow).
-`wrap` breaks text greedily at spaces only (a Vietnamese word, a syllable, is never split) into
-lines no wider than a box. The planner (`fit_text`: the largest size at which a text fits its
-slot on one line, down to a minimum, then wrapped at the minimum up to a number of lines) and
-the composer that draws the lines (`compose.slots`) both measure and break with these, so what
+`wrap` breaks text greedily between words (`campaign_kit.words`: the syllables of a Vietnamese
+word, "cộng đồng", and names such as "CH Play" stay on one line; at its syllables only where
+keeping words whole would cost a line) into lines no wider than a box, and leaves no word alone
+on the last line when the word before it fits there too. The planner (`fit_text`: the largest
+size at which a text fits its slot on one line, down to a minimum, then wrapped at the minimum up
+to a number of lines) and the composer that draws the lines (`compose.slots`) both measure and break with these, so what
 was planned is what is drawn. Widths are sums of advances (no kerning, which only ever tightens
 Latin text): cheap enough for 20,000 stores, no layout pass.
 """
@@ -17,10 +19,12 @@ import functools
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
+
+from ..words import split_words
 
 PT_PER_MM = 72 / 25.4
 SAFETY = 0.94
@@ -94,8 +98,8 @@ class OutlineFont:
 
 
 class _Ems(dict[str, float]):
-    """Width in ems of each word measured so far: words repeat (Vietnamese is written in
-    syllables), so a 20,000-store plan measures each one once. Lines are measured, not kept."""
+    """Width in ems of each word measured so far: words repeat, so a 20,000-store plan measures
+    each one once. Lines (more spaces than a word has) are measured, not kept."""
 
     def __init__(self, font: OutlineFont):
         super().__init__()
@@ -104,7 +108,7 @@ class _Ems(dict[str, float]):
     def __missing__(self, text: str) -> float:
         advances = self.advances
         width = sum(map(advances.get, map(ord, text), repeat(0))) / self.units_per_em
-        if " " not in text:
+        if text.count(" ") < 4:  # a word: at most 4 syllables (`words.LONGEST`)
             self[text] = width
         return width
 
@@ -158,7 +162,8 @@ def _n(value: float) -> str:
 def breaks(widths: Sequence[float], space: float, usable: float) -> list[int] | None:
     """Greedy word wrap of words of these widths into lines at most `usable` wide (any unit):
     the index of the word that starts each line after the first; None when a single word is
-    wider than `usable` (no wrapping can help)."""
+    wider than `usable` (no wrapping can help). A last line of one word takes the word before it
+    when both fit (the line above keeps at least two): no line count changes."""
     starts: list[int] = []
     current = -1.0  # the line's width so far; negative: nothing on it yet
     for i, w in enumerate(widths):
@@ -171,14 +176,41 @@ def breaks(widths: Sequence[float], space: float, usable: float) -> list[int] | 
         else:
             starts.append(i)
             current = w
+    if starts and starts[-1] == len(widths) - 1 and starts[-1] - ([0, *starts][-2]) >= 3 \
+            and widths[-2] + space + widths[-1] <= usable:
+        starts[-1] -= 1
     return starts
 
 
-def wrap(text: str, font: OutlineFont, size: float, width: float) -> list[str] | None:
-    """`text` at `size` points in lines at most `width` points wide; None when a single word is
-    wider than the box."""
-    words = text.split()
-    found = breaks([font.width(w, size) for w in words], font.width(" ", size), width)
+def units(text: str) -> list[str]:
+    """The pieces a line may break between: the words of `text` (`words.split_words`)."""
+    return split_words(text)
+
+
+def lay_out(text: str, ems: Callable[[str], float], space: float, usable: float,
+            max_lines: int | None = None) -> tuple[list[str], list[int] | None]:
+    """The pieces of `text` and where its lines start (`breaks`), in ems (`usable`: the box's
+    width in ems at the size set). Words are kept whole while they fit in `max_lines` lines (the
+    slot's); past that, or unless that costs a line when no limit is given, or when one word is
+    wider than the box, the text breaks at its syllables, as it did before words were known: only
+    a text that would not fit otherwise."""
+    words = units(text)
+    found = breaks([ems(w) for w in words], space, usable)
+    if found is not None and max_lines is not None and len(found) + 1 <= max_lines:
+        return words, found
+    if found is None or found:
+        syllables = text.split()
+        if len(syllables) != len(words):
+            fewer = breaks([ems(w) for w in syllables], space, usable)
+            if fewer is not None and (found is None or len(fewer) < len(found)):
+                return syllables, fewer
+    return words, found
+
+
+def wrap(text: str, font: OutlineFont, size: float, width: float, max_lines: int | None = None) -> list[str] | None:
+    """`text` at `size` points in lines at most `width` points wide (`lay_out`, words whole in up
+    to `max_lines` lines); None when a single syllable is wider than the box."""
+    words, found = lay_out(text, font.ems, font.ems(" "), width / size, max_lines)
     if found is None:
         return None
     if not words:
@@ -203,29 +235,31 @@ class FitRule:
     step_pt: float = 2
 
 
-def count_lines(text: str, font_file: str, size_pt: float, width_mm: float, font_number: int = 0) -> int:
-    """Lines the planner gives `text` at this size; a single word wider than the box counts as
-    too many."""
+def count_lines(text: str, font_file: str, size_pt: float, width_mm: float, font_number: int = 0,
+                max_lines: int | None = None) -> int:
+    """Lines the planner gives `text` at this size (words whole in up to `max_lines`); a single
+    syllable wider than the box counts as too many."""
     font = OutlineFont.load(font_file, font_number)
-    return _lines([font.ems(w) for w in text.split()], font.ems(" "), size_pt, width_mm)
-
-
-def _lines(words: list[float], space: float, size_pt: float, width_mm: float) -> int:
-    found = breaks(words, space, width_mm * SAFETY * PT_PER_MM / size_pt)  # the box in ems at this size
+    found = lay_out(text, font.ems, font.ems(" "), _usable(size_pt, width_mm), max_lines)[1]
     return 10**6 if found is None else len(found) + 1
+
+
+def _usable(size_pt: float, width_mm: float) -> float:
+    """The planner's share of the box (`SAFETY`), in ems at this size."""
+    return width_mm * SAFETY * PT_PER_MM / size_pt
 
 
 def fit_text(text: str, font_file: str, width_mm: float, rule: FitRule, font_number: int = 0) -> Fit | None:
     """The font size and line count for `text` in a box `width_mm` wide, or None if it cannot fit."""
     font = OutlineFont.load(font_file, font_number)
-    # Word widths are measured once, in ems: each size tried only scales them.
-    words = [font.ems(w) for w in text.split()]
-    space = font.ems(" ")
+    # On one line words do not matter: the text's width is measured once, in ems, and each size
+    # tried only scales it.
+    one_line = font.ems(" ".join(text.split()))
     steps = 0
     while (size := round(rule.max_pt - steps * rule.step_pt, 2)) >= rule.min_pt:
-        if _lines(words, space, size, width_mm) == 1:
+        if one_line <= _usable(size, width_mm):
             return Fit(size_pt=size, lines=1)
         steps += 1
     size = round(rule.min_pt, 2)
-    lines = _lines(words, space, size, width_mm)
+    lines = count_lines(text, font_file, size, width_mm, font_number, rule.max_lines)
     return Fit(size_pt=size, lines=lines) if lines <= rule.max_lines else None

@@ -23,7 +23,7 @@ import io
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Sequence
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -54,16 +54,21 @@ Matrix = tuple[float, float, float, float, float, float]
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
-def require_pdfx4(pdf: bytes, what: str) -> None:
-    """Fail the build when `pdf` breaks a PDF/X-4 rule `problems` checks."""
-    found = problems(pdf)
+def require_pdfx4(pdf: bytes, what: str, walk: Sequence[int] | None = None) -> None:
+    """Fail the build when `pdf` breaks a PDF/X-4 rule `problems` checks (`walk`: as there)."""
+    found = problems(pdf, walk)
     if found:
         more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
         raise BuildError(f"{what}: not PDF/X-4: {'; '.join(found[:3])}{more}")
 
 
-def problems(pdf: bytes) -> list[str]:
-    """Every PDF/X-4 rule (of those this module checks) that `pdf` breaks, in words."""
+def problems(pdf: bytes, walk: Sequence[int] | None = None) -> list[str]:
+    """Every PDF/X-4 rule (of those this module checks) that `pdf` breaks, in words.
+
+    `walk`: the page numbers (from 1) whose content is read for colours and fonts; every page's
+    boxes and annotations are checked all the same. Reading content costs about 0.2 s a store
+    page (its outlined text): a print batch, whose pages are copies of one background with
+    overlays CMYK by construction (`compose.pdfpage.compose_pages`), reads a sample."""
     reader = PdfReader(io.BytesIO(pdf))
     found: list[str] = []
     version = re.fullmatch(r"%PDF-1\.([0-7])", reader.pdf_header)
@@ -86,7 +91,8 @@ def problems(pdf: bytes) -> list[str]:
             subtype = annot.get_object().get("/Subtype")
             if subtype not in ("/PrinterMark", "/TrapNet"):
                 found.append(f"page {number}: a {subtype} annotation (PDF/X: none on the sheet)")
-        walker.page(page, number)
+        if walk is None or number in walk:
+            walker.page(page, number)
     return found + walker.problems
 
 
@@ -433,8 +439,8 @@ def _separate(content: ContentStream, resources: Any, ink: str, writer: PdfWrite
             return 1 - values[INKS.index(ink)] if ink in INKS else 1.0
         if space == "gray":
             return values[0] if ink == "K" else 1.0
-        if space.startswith("Separation:"):
-            return 1 - values[0] if space == f"Separation:{ink}" else 1.0
+        if space.startswith("Separation:"):  # the registration colour (All) is on every plate
+            return 1 - values[0] if space in (f"Separation:{ink}", "Separation:All") else 1.0
         raise ValueError(f"cannot separate a colour in {space}")
 
     operations: list[tuple[list[Any], bytes]] = []
@@ -458,8 +464,8 @@ def _separate(content: ContentStream, resources: Any, ink: str, writer: PdfWrite
             raise ValueError(f"cannot separate the operator {operator}")
         else:
             if operator == "Do":
-                xobject = (resources.get("/XObject") or {})[operands[0]]
-                _separate_xobject(xobject, resources, ink, writer, done)
+                xobjects = resources.get("/XObject") or DictionaryObject()
+                _separate_xobject(xobjects.raw_get(operands[0]), resources, ink, writer, done)
             operations.append((operands, op))
     content.operations = operations
 

@@ -5,6 +5,8 @@ process gets a copy that makes its own (`Renderer.__getstate__`): send it many i
 
 from __future__ import annotations
 
+import contextvars
+import datetime as dt
 import functools
 import hashlib
 import io
@@ -12,6 +14,7 @@ import multiprocessing
 import os
 import re
 import signal
+import unicodedata
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,11 +27,15 @@ import pypdfium2 as pdfium
 from markupsafe import Markup
 from PIL import Image
 
+from .. import words
 from ..errors import BuildError, logged_warnings
 from ..faults import STOPPING, die_with_parent
+from ..model import Directive, Project
 from .fonts import FontTable, load_font_table
 from .pdfx import Spots, use_spot_inks
 
+PDFX = "pdf/x-4"
+"""The WeasyPrint variant of every press file (`Renderer.pdf`)."""
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "print"
 """The print design: templates, print.css and fonts.yml (`templates/` also holds other stages' files)."""
 SHARED_CSS = "print.css"
@@ -39,6 +46,7 @@ def templates_digest(root: Path = TEMPLATES) -> str:
     h = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(words.digest().encode())  # where lines may break is part of the design
     return h.hexdigest()
 
 
@@ -74,6 +82,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(self.root), autoescape=True,
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self._env.filters["css"] = css_value
+        self._env.filters.update(words.FILTERS)  # keep_words, heading
         self._css = self._font_config = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -92,6 +101,7 @@ class Renderer:
             from weasyprint import CSS
             from weasyprint.text.fonts import FontConfiguration
 
+            mark_actual_text()
             self._font_config = FontConfiguration()
             self._css = CSS(filename=str(self.root / SHARED_CSS), font_config=self._font_config)
         return self._css, self._font_config
@@ -99,11 +109,18 @@ class Renderer:
     def html(self, template: str, context: Mapping[str, Any]) -> str:
         return self._env.get_template(template).render(**context)
 
-    def pdf(self, html: str, what: str, variant: str | None = None, spots: Spots = ()) -> bytes:
+    def pdf(self, html: str, what: str, variant: str | None = None, spots: Spots = (),
+            searchable: bool = True) -> bytes:
         """Render one HTML document; any WeasyPrint warning fails the build, naming `what`.
         `variant`: a WeasyPrint PDF variant such as "pdf/x-4"; `spots`: its spot inks, each
-        painted where the document paints its CMYK stand-in (`pdfx.spot_inks`)."""
-        return self.document(html, what, variant, spots)[1]
+        painted where the document paints its CMYK stand-in (`pdfx.spot_inks`); `searchable`:
+        False for a page that is only rasterised (a screen, a clip's card): no ActualText, whose
+        characters PDFium places off the page (the build's text-inside check reads them)."""
+        token = _ACTUAL_TEXT.set(searchable)
+        try:
+            return self.document(html, what, variant, spots)[1]
+        finally:
+            _ACTUAL_TEXT.reset(token)
 
     def document(self, html: str, what: str, variant: str | None = None,
                  spots: Spots = ()) -> tuple[Any, bytes]:
@@ -119,6 +136,86 @@ class Renderer:
             raise BuildError(f"{what}: WeasyPrint: {'; '.join(warnings[:3])}")
         assert isinstance(data, bytes)
         return doc, _stable_id(data) if variant else data
+
+
+REORDERING = re.compile("[\u0900-\u0DFF\u0F00-\u0FFF\u1000-\u109F\u1780-\u17FF\u19E0-\u19FF]")
+"""Scripts whose shaping reorders or stacks glyphs (Indic, Tibetan, Myanmar, Khmer): every run
+drawn in them carries its text (`mark_actual_text`), whatever its own glyphs would give."""
+
+
+_ACTUAL_TEXT = contextvars.ContextVar("actual_text", default=True)
+"""Whether the PDF being drawn now marks its runs' text (`Renderer.pdf`'s `searchable`)."""
+
+
+def mark_actual_text() -> None:
+    """Make WeasyPrint draw a text run (a line of a text box) inside a marked-content
+    `/Span <</ActualText (its text)>> BDC ... EMC` when its glyphs would not give its text back:
+    poppler and PDFium then extract that text instead of the glyphs' ToUnicode. WeasyPrint maps
+    each glyph once, to the text of the cluster where it first appeared, and Khmer shaping reorders
+    and stacks glyphs (a pre-base vowel drawn before its consonant, coeng and consonant one glyph):
+    no mapping per glyph is right everywhere. So a run is marked when it is in a `REORDERING`
+    script, when a cluster of it is drawn as several glyphs, or when its glyphs' mappings differ
+    from its text. Once per process, before anything is drawn."""
+    from weasyprint.draw import text
+
+    if getattr(text.draw_first_line, "actual_text", False):
+        return
+    draw_first_line = text.draw_first_line
+
+    @functools.wraps(draw_first_line)
+    def drawing_actual_text(stream: Any, textbox: Any, *args: Any, **kwargs: Any) -> Any:
+        start = len(stream.stream)
+        emojis = draw_first_line(stream, textbox, *args, **kwargs)
+        if _ACTUAL_TEXT.get() and len(stream.stream) > start:  # a line was drawn: its layout is there
+            drawn, mapped, stacked = _drawn_line(stream, textbox.pango_layout)
+            if drawn.strip() and (stacked or mapped != drawn or REORDERING.search(drawn)):
+                stream.stream.insert(start, b"/Span <</ActualText " + _text_string(drawn) + b">> BDC")
+                stream.stream.append(b"EMC")
+        return emojis
+
+    drawing_actual_text.actual_text = True  # type: ignore[attr-defined]
+    text.draw_first_line = drawing_actual_text
+
+
+def _drawn_line(stream: Any, layout: Any) -> tuple[str, str, bool]:
+    """Of the line `draw_first_line` has just drawn: its text (with any ellipsis or hyphen it
+    added) and what its glyphs' ToUnicode mappings give, in the order drawn, both `readable`;
+    and whether a cluster of it was drawn as several glyphs. The mappings are made `readable`
+    too: a no-break space then extracts as the space the source has."""
+    from weasyprint.text.ffi import ffi, pango
+
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    drawn = layout.text.encode()[line.start_index:line.start_index + line.length].decode()
+    mapped, stacked = [], False
+    run = line.runs
+    while run != ffi.NULL:
+        font, _ = stream.add_font(run.data.item.analysis.font)  # the stream's font just drawn with
+        glyphs = run.data.glyphs
+        clusters = glyphs.log_clusters[0:glyphs.num_glyphs]
+        stacked = stacked or len(set(clusters)) < len(clusters)
+        for info in glyphs.glyphs[0:glyphs.num_glyphs]:
+            glyph = info.glyph
+            if glyph == pango.PANGO_GLYPH_EMPTY:
+                continue
+            text = readable(font.to_unicode.get(glyph, "\ufffd"))  # none: a missing glyph (a warning)
+            if text:  # written to the ToUnicode map at the end (an empty one would be invalid)
+                font.to_unicode[glyph] = text
+            mapped.append(text)
+        run = run.next
+    return readable(drawn), unicodedata.normalize("NFC", "".join(mapped)), stacked
+
+
+def readable(text: str) -> str:
+    """`text` as its source has it: NFC, without the no-break spaces and word joiners the
+    typesetting filters put in (`words.keep_words`, `words.heading`) and the zero-width spaces
+    that only mark where Khmer may break."""
+    return unicodedata.normalize("NFC", text.replace(words.NBSP, " ").replace(words.WORD_JOINER, "")
+                                 .replace(words.ZWSP, ""))
+
+
+def _text_string(text: str) -> bytes:
+    """A PDF text string in UTF-16BE, hex-coded (nothing to escape; deflated with the stream)."""
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
 
 
 _PDF_ID = re.compile(rb"/ID \[\(([0-9a-f]{32})\) \(([0-9a-f]{32})\)\]")
@@ -167,6 +264,20 @@ def _full_bleed_box(document: Any, pdf: Any) -> None:
             obj["BleedBox"] = obj["MediaBox"]
 
 
+def output_intent(project: Project, directive: Directive | None) -> dict[str, Markup]:
+    """The PDF/X-4 head of a press file's template: the CMYK profile as WeasyPrint's
+    `device-cmyk` output intent (and its sha256, for cache keys), and fixed document dates (the
+    directive's), since PDF/X requires dates and outputs must not vary."""
+    assert project.print_profile
+    path = Path(project.print_profile).resolve()
+    url = path.as_uri()
+    if not re.fullmatch(r"file:///[A-Za-z0-9_.~%/-]+", url):
+        raise BuildError(f"print_profile: unusual characters in its path: {url}")
+    day = (directive.date if directive else dt.date(2020, 1, 1)).isoformat()
+    return {"profile_url": Markup(url), "date": Markup(f"{day}T00:00:00+07:00"),
+            "profile_sha256": Markup(hashlib.sha256(path.read_bytes()).hexdigest())}
+
+
 def page_count(pdf: bytes) -> int:
     doc = pdfium.PdfDocument(pdf)
     try:
@@ -176,13 +287,17 @@ def page_count(pdf: bytes) -> int:
 
 
 def raster_pages(pdf: bytes, px_per_mm: float | None = None, width_px: int | None = None,
-                 crop_to_trim: bool = True) -> Iterator[Image.Image]:
-    """Every page as an RGB image, at `px_per_mm` or `width_px` wide (trim box only by default)."""
+                 crop_to_trim: bool = True, box: str | None = None) -> Iterator[Image.Image]:
+    """Every page as an RGB image, at `px_per_mm` or `width_px` wide: its trim box by default
+    (a preview shows the item, not the press marks around it), `box` "bleed" or "media" else
+    (`crop_to_trim=False`: the media box)."""
+    box = box or ("trim" if crop_to_trim else "media")
     doc = pdfium.PdfDocument(pdf)
     try:
         for page in doc:
             left, bottom, right, top = page.get_mediabox()
-            tl, tb, tr, tt = page.get_trimbox() if crop_to_trim else (left, bottom, right, top)
+            tl, tb, tr, tt = {"trim": page.get_trimbox, "bleed": page.get_bleedbox,
+                              "media": page.get_mediabox}[box]()
             width_pt = tr - tl
             scale = (px_per_mm / (72 / 25.4)) if px_per_mm else (width_px or 800) / width_pt
             bitmap = page.render(scale=scale, crop=(tl - left, tb - bottom, right - tr, top - tt))

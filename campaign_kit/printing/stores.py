@@ -15,7 +15,13 @@ The shape of it:
 4. Missing items are composed on `jobs` processes: each page is its background plus the store's
    texts as vector outlines set in the slots, wrapped as they were planned (`printing.fit`), and
    its QR code as vector rectangles: no layout engine per store. Every page's QR code is decoded
-   back from the operators drawn in its box.
+   back from the operators drawn in its box. These per-store files are DeviceRGB, without marks
+   (about 35 KB: screens, office printers, the store's own download).
+5. For print shops (a kit with a print profile), each carrier's stores of one province in one
+   format are one PDF/X-4 file (`Batch`, `StorePrinter.compose_batch`): a page per store on the
+   sheet's press background (one form XObject, one output intent and profile per file), with
+   marks and a slug naming the store and its page's build id. Keyed by its pages' item keys: a
+   one-store edit composes the batch holding that store again, and no other.
 """
 
 from __future__ import annotations
@@ -25,28 +31,35 @@ import hashlib
 import logging
 import os
 import pickle
-from dataclasses import dataclass, fields
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
+from collections import defaultdict
+from dataclasses import dataclass, fields, replace
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
-from ..compose.slots import Slot, SlotOverflow, StoreLayout, layout_from_document, read_slots
+from ..compose.pdfpage import Background, Ink
+from ..compose.slots import Slot, SlotOverflow, StoreLayout, read_slots, set_text, text_sizes
 from ..errors import BuildError, ContentError, Problem
-from ..memo import Key, Memo, code_version, content_path, keep_content
+from ..memo import DamagedEntry, Key, Memo, code_version, content_path, keep_content, read_checked
+from ..memo import key as memo_key
 from ..model import PRINTED, Carrier, Directive, Format, Project, Store
-from ..text import slug
+from ..text import fold, slug
+from . import marks
 from .checks import check_glyphs, check_text_inside, strings
 from .fit import PT_PER_MM, FitRule, fit_text
+from .pdfx import Spots, require_pdfx4, spot_inks
 from .qr import (
     PX_PER_MODULE,
     ErrorLevel,
     QrDrawing,
+    QrOperators,
     decode_drawing,
+    draw_operators,
     encode,
     min_module_mm,
     printed_size_mm,
     room_mm,
     short_url,
 )
-from .render import Renderer, parallel_map, require_pages
+from .render import PDFX, Renderer, output_intent, parallel_map, require_pages
 
 log = logging.getLogger("campaign_kit")
 
@@ -81,11 +94,20 @@ class Sheet:
     official_site: str
     directive: str | None
     sample: bool
+    colours: Mapping[str, str]
+    """CSS colours of the screen layout (the slots are read from it): `sheet_colours`."""
+    print_colours: Mapping[str, str] | None = None
+    """The same in device-cmyk(), and `output_intent` (profile URL, its sha256, the date): the
+    page is PDF/X-4 on the kit's print profile. None: the kit has no print profile."""
+    output_intent: Mapping[str, str] | None = None
+    spots: Spots = ()
 
     @functools.cached_property
     def digest(self) -> str:
         """Of every field: part of the key of its background and of each of its items."""
-        return hashlib.sha256(repr([sorted(v.items()) if isinstance(v, Mapping) else v for v in
+        # The print profile counts by its sha256, not by where the checkout is (its file URL).
+        return hashlib.sha256(repr([sorted((k, x) for k, x in v.items() if k != "profile_url")
+                                    if isinstance(v, Mapping) else v for v in
                                     (getattr(self, f.name) for f in fields(self))]).encode()).hexdigest()
 
 
@@ -128,13 +150,10 @@ class StoreItem:
             parts.append(f"{t['phone_label']}: {self.phone}")
         return " · ".join(parts)
 
-    def key(self, salt: str) -> str:
-        """The cache key: this item's content (every field) plus templates, fonts and code (`salt`)."""
-        h = hashlib.sha256(salt.encode() + b"\0")
-        for name in _FIELD_NAMES:
-            value = getattr(self, name)
-            h.update(f"{name}={value.digest if name == 'sheet' else repr(value)}\0".encode("utf-8"))
-        return h.hexdigest()
+    def key(self, salt: str) -> Key:
+        """The memo key: this item's content (every field) plus templates and fonts (`salt`)."""
+        return memo_key("store-item", salt=salt, **{name: self.sheet.digest if name == "sheet" else getattr(self, name)
+                                                     for name in _FIELD_NAMES})
 
     def strings(self) -> list[str]:
         """The texts of this item that are its own (its sheet's are checked with the sheet)."""
@@ -143,6 +162,25 @@ class StoreItem:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(StoreItem))
+
+
+def check_hierarchy(layout: StoreLayout) -> str | None:
+    """Why a store's name might not be the largest text of its page, or None: the smallest size
+    its slot's rule sets it at must be above every text the background sets (the title at the
+    size it was fitted to, the wordmark, steps, small print; the sample watermark aside), above
+    the address slot's largest size and the other slots' own sizes. Checked on each background,
+    once a build: no store, however long its name, then outsizes its name with another text."""
+    name = layout.slots["name"].fit
+    assert name is not None
+    others = {f"the {what}": size for what, size in layout.text_sizes.items()}
+    for slot in layout.slots.values():
+        if slot.name != "name" and slot.name != "qr":
+            others[f"the {slot.name} slot"] = slot.fit.max_pt if slot.fit else slot.css_size
+    what, largest = max(others.items(), key=lambda entry: entry[1], default=("", 0.0))
+    if largest >= name.min_pt:
+        return (f"the store name's smallest size, {name.min_pt:g} pt, is not above {what} at {largest:g} pt: "
+                "the name must be the largest text (raise its data-fit minimum, or set the other smaller)")
+    return None
 
 
 def store_rel(store: Store, format_name: str) -> str:
@@ -184,8 +222,9 @@ class StorePrinter:
         self.lang, self.renderer, self.memo = lang, renderer, memo
         self.root = str(memo.root) if memo else ""
         self.salt = "\0".join((code_version(), renderer.digest, renderer.fonts.digest([lang])))
-        self._layouts: dict[str, StoreLayout] = {}
-        self._layout_kept: dict[str, tuple[str, int]] = {}
+        self._layouts: dict[str, object] = {}
+        """Each sheet's layout and press background (`StoreLayout`, `Background`), by key."""
+        self._layout_kept: dict[Key, str] = {}
         """Each layout's key -> the sha256 and size it is kept under (what a worker reads)."""
         self._qr_sizes: dict[tuple[int, bool, float, str], float] = {}
 
@@ -193,9 +232,13 @@ class StorePrinter:
         # A worker gets neither the layouts (it reads them, checked) nor the memo and its index.
         return {**self.__dict__, "_layouts": {}, "memo": None}
 
-    def context(self, sheet: Sheet, item: StoreItem | None = None, qr: QrDrawing | None = None) -> dict[str, Any]:
-        """The template's context: the background alone, or (`item`, `qr`) a whole store page."""
+    def context(self, sheet: Sheet, item: StoreItem | None = None, qr: QrDrawing | None = None,
+                press: bool = False) -> dict[str, Any]:
+        """The template's context: the background alone, or (`item`, `qr`) a whole store page;
+        `press`: in the sheet's print colours, under its output intent."""
         return {"lang": sheet.lang, "fmt": sheet.fmt, "sheet": sheet, "item": item, "qr": qr,
+                "colours": sheet.print_colours if press else sheet.colours,
+                "output_intent": sheet.output_intent if press else None,
                 "title_pt": item.sizes["title"] if item else None,
                 "font_family": self.renderer.fonts.css_family(sheet.lang),
                 "qr_room_mm": room_mm(min_module_mm(sheet.fmt.viewing_distance_m))}
@@ -203,19 +246,9 @@ class StorePrinter:
     def layout(self, sheet: Sheet) -> StoreLayout:
         """The sheet's page with its slots empty: laid out once a build, and kept in the memo (a
         rebuild that composes one store's pages needs no layout engine)."""
-        key = hashlib.sha256(f"{self.salt}\0{sheet.digest}".encode()).hexdigest()
-        if key in self._layouts:
-            return self._layouts[key]
-        found = None
-        if self.memo is not None:  # the build: laid out now unless kept (checked against its hash)
-            data = self.memo.read(Key(key), lambda: pickle.dumps(self._lay_out(sheet)))
-            self._layout_kept[key] = (hashlib.sha256(data).hexdigest(), len(data))
-            found = pickle.loads(data)  # our own memo's, checked by `Memo.read`
-        elif key in self._layout_kept:  # a worker: what the build kept
-            found = _load_layout(content_path(self.root, self._layout_kept[key][0]), self._layout_kept[key][0])
-        if found is None:
-            found = self._lay_out(sheet)
-        self._layouts[key] = found
+        found = self._remembered(memo_key("store-layout", salt=self.salt, sheet=sheet.digest),
+                                 lambda: self._lay_out(sheet))
+        assert isinstance(found, StoreLayout)
         return found
 
     def _lay_out(self, sheet: Sheet) -> StoreLayout:
@@ -229,11 +262,56 @@ class StorePrinter:
         document, pdf = self._document(sheet, title_pt, what)
         if self._slots(sheet, document, what) != empty:
             raise BuildError(f"templates/print/{sheet.fmt.template}: the title moves the other slots")
-        return layout_from_document(document, pdf, self._font)
+        found = StoreLayout(Background.from_pdf(pdf), empty, text_sizes(document))
+        problem = check_hierarchy(found)
+        if problem:
+            raise BuildError(f"templates/print/{sheet.fmt.template} ({sheet.carrier.name}): {problem}")
+        return found
 
-    def _document(self, sheet: Sheet, title_pt: float | None, what: str) -> tuple[Any, bytes]:
-        html = self.renderer.html(sheet.fmt.template, {**self.context(sheet), "title_pt": title_pt})
-        document, pdf = self.renderer.document(html, what)
+    def press(self, sheet: Sheet) -> Background:
+        """The sheet's background for the print batches: the same layout in print colours under
+        the kit's output intent (PDF/X-4), with marks and room for a slug. Laid out once, kept in
+        the memo like `layout`; its slots are the screen layout's (the same geometry, their
+        colours mapped to print colours by `_inks`)."""
+        assert sheet.output_intent is not None, "press pages need the kit's print profile"
+        found = self._remembered(memo_key("store-layout", salt=self.salt, sheet=sheet.digest, press=True),
+                                 lambda: self._lay_out_press(sheet))
+        assert isinstance(found, Background)
+        return found
+
+    def _lay_out_press(self, sheet: Sheet) -> Background:
+        what = f"{sheet.fmt.title} ({sheet.carrier.name}), print"
+        slots = self.layout(sheet).slots
+        inks = _inks(sheet, slots, what)
+        pdf = self._document(sheet, _fit(sheet.t["banner_title"], slots["title"]), what, press=True)[1]
+        background = Background.from_pdf(pdf, inks=inks)
+        return replace(background, marks=marks.for_page(
+            background.trim_box, background.bleed_box, sheet.fmt, marks.slug_font(self.renderer.fonts)))
+
+    def _remembered(self, layout: Key, make: Callable[[], object]) -> object:
+        """What `make` lays out, once a build: the build keeps it in the memo, a worker reads
+        what the build kept (checked against its hash), else makes it itself."""
+        if layout in self._layouts:
+            return self._layouts[layout]
+        found = None
+        if self.memo is not None:
+            data = self.memo.read(layout, lambda: pickle.dumps(make()))
+            self._layout_kept[layout] = hashlib.sha256(data).hexdigest()
+            found = pickle.loads(data)  # our own memo's, checked by `Memo.read`
+        elif layout in self._layout_kept:
+            sha256 = self._layout_kept[layout]
+            try:
+                found = pickle.loads(read_checked(content_path(self.root, sha256), sha256))
+            except (OSError, DamagedEntry):
+                found = None  # a damaged layout would misplace every store's text: laid out again
+        if found is None:
+            found = make()
+        self._layouts[layout] = found
+        return found
+
+    def _document(self, sheet: Sheet, title_pt: float | None, what: str, press: bool = False) -> tuple[Any, bytes]:
+        html = self.renderer.html(sheet.fmt.template, {**self.context(sheet, press=press), "title_pt": title_pt})
+        document, pdf = self.renderer.document(html, what, PDFX if press else None, sheet.spots if press else ())
         require_pages(pdf, 1, what)
         check_text_inside(pdf, sheet.fmt.safe_mm, [what])
         return document, pdf
@@ -274,30 +352,127 @@ class StorePrinter:
     def compose(self, item: StoreItem) -> bytes:
         """One store's page: its sheet's background, its texts and its QR code, read back."""
         store_layout = self.layout(item.sheet)
-        slots = store_layout.slots
+        pdf, qr = store_layout.render(self._texts(item, store_layout.slots), item.qr_url,
+                                      item.qr_size_mm * PT_PER_MM, item.qr_error)
+        _check_qr(item, qr)
+        return pdf
+
+    def compose_batch(self, items: Sequence[StoreItem], title: str, document_id: str) -> bytes:
+        """The print batch of these items (one sheet: a carrier, province and format), one page
+        each in this order: the press background, shared by every page as one form, the
+        store's texts and QR code in print colours (the code and the text K only), and marks
+        and a slug naming the store and the page's build id (its item's own key). PDF/X-4 by
+        construction: one output intent, one profile, CMYK or refused (`compose_pages`)."""
+        from ..compose.pdfpage import TextLayer, compose_pages
+
+        layer = TextLayer()  # one invisible font for the batch's texts: pages share /Font
+        pages = []
+        for item in items:
+            background = self.press(item.sheet)
+            slots = self.layout(item.sheet).slots
+            ops: list[str] = []
+            for name, (text, size) in sorted(self._texts(item, slots).items(),
+                                             key=lambda entry: list(slots).index(entry[0])):
+                if text:
+                    ops.append(set_text(slots[name], text, size, layer))
+            qr_size, slot = item.qr_size_mm * PT_PER_MM, slots["qr"]
+            qr = draw_operators(item.qr_url, slot.x + (slot.width - qr_size) / 2,
+                                slot.y + (slot.height - qr_size) / 2, qr_size, item.qr_error)
+            _check_qr(item, qr)
+            ops.append(qr.ops)
+            slug_line = batch_slug(item, marks.build_id(item.key(self.salt)))
+            pages.append((replace(background, slug=slug_line), "\n".join(ops)))
+        return compose_pages(pages, title, layer, document_id)
+
+    @staticmethod
+    def _texts(item: StoreItem, slots: Mapping[str, Slot]) -> dict[str, tuple[str, float]]:
         texts = {"name": (item.name, item.sizes["name"]), "address": (item.address, item.sizes["address"])}
         texts["url"] = (short_url(item.qr_url), slots["url"].css_size)
         if "meta" in slots:
             texts["meta"] = (item.meta, slots["meta"].css_size)
-        pdf, qr = store_layout.render(texts, item.qr_url, item.qr_size_mm * PT_PER_MM, item.qr_error)
-        found = decode_drawing(qr, PX_PER_MODULE)  # the code is drawn last: what prints in its box
-        if found != [item.qr_url]:
-            raise BuildError(f"{item.rel}: QR code decodes to {found or 'nothing'}, expected {item.qr_url}")
-        return pdf
+        return texts
 
 
-def _load_layout(path: str, sha256: str) -> StoreLayout | None:
-    """A layout the build kept, or None if its bytes are not those kept (a damaged layout would
-    misplace every store's text): the worker lays it out again."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError:
-        return None
-    if hashlib.sha256(raw).hexdigest() != sha256:
-        return None
-    found: StoreLayout = pickle.loads(raw)  # our own memo's, checked by its hash above
-    return found
+def _check_qr(item: StoreItem, qr: QrOperators) -> None:
+    found = decode_drawing(qr, PX_PER_MODULE)  # the code is drawn last: what prints in its box
+    if found != [item.qr_url]:
+        raise BuildError(f"{item.rel}: QR code decodes to {found or 'nothing'}, expected {item.qr_url}")
+
+
+def batch_slug(item: StoreItem, build: str) -> str:
+    """A batch page's slug: which store, where, what to print and at what size, under which
+    letter, and the page's build id."""
+    sheet = item.sheet
+    return marks.slug_text(f"store {item.store_id}", item.district, f"{sheet.fmt.title} · {sheet.carrier.name}",
+                           marks.format_line(sheet.fmt), sheet.directive, f"build {build}")
+
+
+LARGE_TEXT_CONTRAST = 3.0
+"""WCAG AA for large text (14 pt bold, 18 pt): every text of the store items on a carrier colour is
+that large (tests/test_typography.py checks each size and colour)."""
+DESIGN_COLOURS = {"muted": ("#444444", "device-cmyk(0 0 0 0.9)"),
+                  "sample": ("#b00020", "device-cmyk(0.2 1 0.89 0.17)")}
+"""The store templates' own colours (small print, the sample warning), screen and print: the
+sRGB colour through the shipped profile, grey text in K alone (as print.css does)."""
+QR_INKS: tuple[Ink, ...] = (((0.0, 0.0, 0.0), "0 0 0 1"), ((1.0, 1.0, 1.0), "0 0 0 0"))
+"""The QR code's dark modules in 100 % K, its quiet zone no ink (`qr.draw_operators`)."""
+
+
+def sheet_colours(project: Project, carrier: Carrier) -> tuple[dict[str, str], dict[str, str] | None]:
+    """A store sheet's CSS colours, on screen and (with a print profile) in print."""
+    c = project.campaign.colours
+    mark = wordmark_colour(carrier, c.background)
+    screen = {"ink": c.text, "paper": c.background, "carrier_background": carrier.background,
+              "carrier_foreground": carrier.foreground, "carrier_accent": carrier.accent,
+              "carrier_wordmark": getattr(carrier, mark),
+              **{name: pair[0] for name, pair in DESIGN_COLOURS.items()}}
+    if not project.print_profile:
+        return screen, None
+    assert c.print is not None and carrier.print is not None  # the model requires them then
+    printed = {"ink": c.print.text.css(), "paper": c.print.background.css(),
+               "carrier_background": carrier.print.background.css(),
+               "carrier_foreground": carrier.print.foreground.css(),
+               "carrier_accent": carrier.print.accent.css(),
+               "carrier_wordmark": getattr(carrier.print, mark).css(),
+               **{name: pair[1] for name, pair in DESIGN_COLOURS.items()}}
+    return screen, printed
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (`#rrggbb`)."""
+    def luminance(colour: str) -> float:
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def wordmark_colour(carrier: Carrier, paper: str) -> str:
+    """Which of the carrier's colours its wordmark is set in on the paper's white tab: its
+    background (the brand colour: VNPT blue, Viettel red) where that is legible on paper as large
+    text (WCAG AA 3:1; the wordmark is 14 pt bold and up), else its foreground (Vietnam Post's
+    yellow is 1.8:1 on white: its blue)."""
+    return "background" if contrast(carrier.background, paper) >= LARGE_TEXT_CONTRAST else "foreground"
+
+
+def _inks(sheet: Sheet, slots: Mapping[str, Slot], what: str) -> tuple[Ink, ...]:
+    """The print colour of each colour the overlay paints: the QR code's, and each slot's
+    (refused if it is not one of the sheet's colours, or two print colours share its sRGB)."""
+    assert sheet.print_colours is not None
+    table: dict[tuple[float, float, float], str] = dict(QR_INKS)
+    for name, screen in sheet.colours.items():
+        rgb = tuple(round(int(screen[i:i + 2], 16) / 255, 3) for i in (1, 3, 5))
+        cmyk = sheet.print_colours[name].removeprefix("device-cmyk(").removesuffix(")")
+        if table.setdefault(rgb, cmyk) != cmyk:  # type: ignore[arg-type]
+            raise BuildError(f"{what}: {name} {screen} has two print colours ({table[rgb]} and {cmyk})")  # type: ignore[index]
+    for slot in slots.values():
+        key = tuple(round(v, 3) for v in slot.colour)
+        if key not in table:
+            raise BuildError(f"templates/print/{sheet.fmt.template}: the {slot.name} box's colour "
+                             f"(sRGB {key}) is none of the store colours, so it has no print colour")
+    return tuple(table.items())
 
 
 def plan_store_items(project: Project, stores: Sequence[Store], printer: StorePrinter) -> list[StoreItem]:
@@ -321,11 +496,16 @@ def plan_store_items(project: Project, stores: Sequence[Store], printer: StorePr
             continue
         for name, fmt in formats:
             if (store.carrier, name) not in sheets:
-                sheet = Sheet(carrier=carriers[store.carrier], format_name=name, fmt=fmt, lang=lang, t=t,
+                carrier = carriers[store.carrier]
+                screen, printed = sheet_colours(project, carrier)
+                sheet = Sheet(carrier=carrier, format_name=name, fmt=fmt, lang=lang, t=t,
                               steps=steps, hotline=project.settings.hotline,
                               official_site=project.settings.official_site,
                               directive=directive.reference if directive else None,
-                              sample=project.campaign.sample_stores)
+                              sample=project.campaign.sample_stores, colours=screen,
+                              print_colours=printed,
+                              output_intent=output_intent(project, directive) if printed else None,
+                              spots=spot_inks(project.campaign.colours.print, carrier.print) if printed else ())
                 store_layout = printer.layout(sheet)
                 title = _fit(t["banner_title"], store_layout.slots["title"])
                 if title is None:
@@ -394,7 +574,8 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
                        progress: Callable[..., Iterator[Any]] | None = None,
                        batch: int = BATCH, context: str | None = None,
                        renderer: Renderer | None = None,
-                       kept: Callable[[str, str], bool] | None = None) -> Iterator[PlannedItem]:
+                       kept: Callable[[str, str], bool] | None = None,
+                       item_keys: dict[str, str] | None = None) -> Iterator[PlannedItem]:
     """Every store's banner and card, in store order.
 
     Only items missing from the memo are rendered; text that does not fit is reported for every
@@ -402,7 +583,8 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
     besides the store rows (materials without the store lists): with it, a store whose row is
     unchanged is not even planned again (planning 40,000 items takes 3 s), its files are looked
     up under the keys its items had last time. `renderer`: the build's (a new one if none).
-    `kept(rel, path)`: the output has that very entry at `rel` already (no need to look for it)."""
+    `kept(rel, path)`: the output has that very entry at `rel` already (no need to look for it).
+    `item_keys`: filled with each item's output path -> its key (a print batch's pages, `Batch`)."""
     printer = StorePrinter(project.default_lang, renderer or Renderer(), memo)
     plans_key = memo.key("store-plans", salt=printer.salt, context=context) if context is not None else None
     plans = _Plans(memo.load("store-plans", plans_key) if plans_key else None)
@@ -417,11 +599,10 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
     items = plan_store_items(project, to_plan, printer)
     check_glyphs(printer.renderer.fonts, project.default_lang, (s for i in items for s in i.strings()),
                  "store banners and cards")
-    keys = {}
+    keys: dict[str, str] = {}
     for item in items:
-        key = item.key(printer.salt)
-        keys[item.rel] = key
-        planned.setdefault(item.store_id, []).append((item.format_name, key, item.rel))
+        keys[item.rel] = item.key(printer.salt)
+        planned.setdefault(item.store_id, []).append((item.format_name, keys[item.rel], item.rel))
     todo = [i for i in items if memo.get(Key(keys[i.rel])) is None]
     log.info("print: store items: %d rendered, %d reused (%d stores planned again)", len(todo),
              sum(map(len, planned.values())) - len(todo), len(to_plan))
@@ -447,6 +628,8 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
         for format_name, key, rel in planned[store.store_id]:
             found = memo.known(Key(key))
             assert found is not None, rel  # found or made above
+            if item_keys is not None:
+                item_keys[rel] = key
             yield PlannedItem(store, format_name, formats[format_name], found[0], found[1], rel)
 
 
@@ -499,3 +682,88 @@ def render_batch(batch: tuple[list[StoreItem], list[Key], StorePrinter]
                              f"store {item.store_id}: {exc} on the {item.format_name}; shorten it "
                              "in the store list"))
     return problems, made
+
+
+class Batch(NamedTuple):
+    """A print shop's file: one carrier's stores of one province in one format, a page each
+    (PDF/X-4, `StorePrinter.compose_batch`), sorted by district, then store id."""
+
+    rel: str
+    carrier: str
+    province: str
+    format_name: str
+    stores: tuple[Store, ...]
+    page_keys: tuple[str, ...]
+    """Each page's store item key, in page order: what the batch's own key is made of."""
+
+
+def batch_rel(carrier: str, province: str, format_name: str) -> str:
+    """`downloads/print-shop/<province>/<carrier>-banner-pdfx4.pdf` (`-card`, or the format's
+    name), beside the `-pdfx4.pdf` print twins of the general items."""
+    suffix = {"store-banner": "banner", "store-card": "card"}.get(format_name, format_name)
+    return f"downloads/print-shop/{slug(province)}/{slug(carrier)}-{suffix}-pdfx4.pdf"
+
+
+def plan_batches(pages: Iterable[tuple[Store, str, str]]) -> list[Batch]:
+    """The batches of these (store, format name, item key), in a fixed order."""
+    groups: dict[tuple[str, str, str], list[tuple[Store, str]]] = defaultdict(list)
+    for store, format_name, key in pages:
+        groups[store.carrier, store.province, format_name].append((store, key))
+    batches = []
+    for (carrier, province, format_name), entries in sorted(groups.items()):
+        entries.sort(key=lambda entry: (fold(entry[0].district), entry[0].district, entry[0].store_id))
+        batches.append(Batch(batch_rel(carrier, province, format_name), carrier, province, format_name,
+                             tuple(store for store, _ in entries), tuple(key for _, key in entries)))
+    return batches
+
+
+def batch_title(project: Project, batch: Batch) -> str:
+    fmt = project.formats[batch.format_name]
+    return f"{fmt.title} · {project.carrier(batch.carrier).name} · {batch.province}"
+
+
+def render_batches(project: Project, batches: Mapping[Key, Batch], jobs: int, memo: Memo,
+                   renderer: Renderer | None = None,
+                   progress: Callable[..., Iterator[Any]] | None = None) -> None:
+    """Compose every batch missing from the memo (by its key) into the memo's store: only the
+    stores of those batches are planned again, and each batch is one worker's task."""
+    missing = {key: batch for key, batch in batches.items() if memo.get(key) is None}
+    log.info("print: print-shop batches: %d composed, %d reused", len(missing), len(batches) - len(missing))
+    if not missing:
+        return
+    printer = StorePrinter(project.default_lang, renderer or Renderer(), memo)
+    wanted = {store.store_id: store for batch in missing.values() for store in batch.stores}
+    items = {(i.store_id, i.format_name): i for i in plan_store_items(project, list(wanted.values()), printer)}
+    tasks = []
+    walked: set[str] = set()
+    for key, batch in missing.items():
+        pages = [items[store.store_id, batch.format_name] for store in batch.stores]
+        if [i.key(printer.salt) for i in pages] != list(batch.page_keys):
+            raise BuildError(f"{batch.rel}: its pages were planned with other inputs than its store items")
+        sheet = pages[0].sheet
+        printer.press(sheet)  # laid out in this process and kept: the worker reads it
+        walk = () if sheet.digest in walked else (1,)  # `batch_check`
+        walked.add(sheet.digest)
+        tasks.append((printer, pages, batch_title(project, batch), key, batch.rel, walk))
+    done = parallel_map(render_batch_file, tasks, jobs)
+    for key, (sha256, size) in (progress(done, "print: print-shop batches", total=len(tasks)) if progress else done):
+        memo.remember(key, sha256, size)
+
+
+def batch_check(pdf: bytes, rel: str, walk: tuple[int, ...] = (1,)) -> None:
+    """`require_pdfx4` on a batch: every page's boxes and the file's version, ids, XMP and
+    output intent (about 20 ms), and the content of the pages in `walk` (0.1-0.2 s a page: its
+    outlined text). The build reads the first page of the first batch of each sheet it composes
+    (the shared background, marks, slug font, one store's overlay); the other pages are the same
+    code's, which makes an overlay CMYK or refuses it (`compose_pages`). At 630 batches of a
+    national build, reading a page of each would add 80 s of one core."""
+    require_pdfx4(pdf, rel, walk=walk)
+
+
+def render_batch_file(task: tuple[StorePrinter, list[StoreItem], str, Key, str, tuple[int, ...]]
+                      ) -> tuple[Key, tuple[str, int]]:
+    """Compose and check one batch into the memo's store (in a worker process)."""
+    printer, items, title, key, rel, walk = task
+    pdf = printer.compose_batch(items, title, key)
+    batch_check(pdf, rel, walk)
+    return key, keep_content(printer.root, pdf)[1]

@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
+from markupsafe import Markup
+
 from ..context import collecting
 from ..errors import logged_warnings
 from ..memo import Memo
 from ..model import Project
 from . import fonts
-from .config import LangBuild, config_text, needs_language_partial
+from .config import MATERIAL_LANGUAGES, LangBuild, config_text
 from .generated import render
+from .html import fix_page
 from .search import fold_index
 
 log = logging.getLogger("campaign_kit")
@@ -36,6 +39,9 @@ def prepare(build: LangBuild, pages: dict[str, str], partial: str | None, config
         target = build.overrides / "partials" / "languages" / f"{build.code}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(partial, encoding="utf-8")
+        theme = MATERIAL_LANGUAGES / f"{build.code}.html"
+        if theme.is_file():  # the theme's own words, under a name ours does not hide
+            shutil.copyfile(theme, target.with_name(f"theme-{build.code}.html"))
     shutil.copytree(DOCS / "assets", build.docs / "assets")
     # The fonts are only known once the pages are built: the site stage writes the real one.
     (build.docs / "assets" / "css" / "generated.css").write_text("", encoding="utf-8")
@@ -47,13 +53,16 @@ def prepare(build: LangBuild, pages: dict[str, str], partial: str | None, config
 
 
 def language_partial(build: LangBuild, project: Project) -> str | None:
-    """The theme's UI words for a language mkdocs-material lacks (Khmer), else None."""
-    if not needs_language_partial(build.code):
-        return None
-    # Only the language's own labels: another language's would be worse than the theme's English.
+    """The theme's UI words for the language: its `theme_labels` over the theme's own translation
+    (or English where mkdocs-material has none, as for Khmer); None when neither is needed."""
+    # Only the language's own labels: another language's would be worse than the theme's words.
     own = project.texts.lang_of(build.code, "theme_labels") == build.code
     labels = project.text(build.code, "theme_labels") if own else {}
-    return render("language.html.j2", code=build.code, labels=labels)
+    own_theme = (MATERIAL_LANGUAGES / f"{build.code}.html").is_file()
+    if own_theme and not labels:
+        return None
+    fallback = f"partials/languages/theme-{build.code}.html" if own_theme else "partials/languages/en.html"
+    return render("language.html.j2", code=build.code, labels=labels, own_theme=own_theme, fallback=fallback)
 
 
 @contextmanager
@@ -97,7 +106,8 @@ class Built:
 
 
 def build_language(build: LangBuild, project: Project, site_name: str, nav: list[str], epoch: int,
-                   memo: Memo, pages: dict[str, str], sources: Mapping[str, str]) -> Built:
+                   memo: Memo, pages: dict[str, str], sources: Mapping[str, str],
+                   synonyms: Mapping[str, str], tagline: str, page_extra: Mapping[str, object]) -> Built:
     """`run_mkdocs` on `pages` (docs-relative path -> Markdown), or its earlier result for the
     very same sources, config and versions (`sources`: `freshness.source_hashes`, which has the
     theme overrides and static assets hashed already).
@@ -105,13 +115,16 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
     Support pages carry only a slot for their store list, so editing a store leaves every mkdocs
     input as it was: a rebuild reuses the last result (8 s a language at 20,000 stores). The
     search index is folded here ("dang ky" finds "đăng ký"), so the kept build is final but for
-    its slots and fonts (the site stage adds those)."""
-    config = config_text(BASE_CONFIG, build, project, site_name, nav)
+    its slots and fonts (the site stage adds those). `synonyms`: page URL -> words its index
+    entry also answers to (the page's title in the other languages); `tagline`: the meta
+    description of a page that has no paragraph of its own; `page_extra`: the templates' `extra`
+    values (`config.page_extra`)."""
+    config = config_text(BASE_CONFIG, build, project, site_name, nav, page_extra)
     partial = language_partial(build, project)
     key = memo.key("mkdocs", epoch=epoch, base=BASE_CONFIG.read_text(encoding="utf-8"),  # INHERITed
                    config=config, partial=partial,
                    theme=tuple((rel, sha) for rel, sha in sorted(sources.items()) if rel.startswith(THEME_FILES)),
-                   pages=tuple(sorted(pages.items())))
+                   pages=tuple(sorted(pages.items())), synonyms=sorted(synonyms.items()), tagline=tagline)
     name = f"mkdocs-{build.code}"
     data = memo.load(name, key)
     # A kept build whose files are not all intact in the memo is made again.
@@ -119,7 +132,9 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
         log.info("site (%s): mkdocs builds %d pages", build.code, len(nav))
         prepare(build, pages, partial, config)
         warnings = run_mkdocs(build.config_file, epoch)
-        fold_index(build.site / "search" / "search_index.json")
+        fold_index(build.site / "search" / "search_index.json", synonyms)
+        for page in sorted(build.site.rglob("*.html")):
+            page.write_text(fix_page(page.read_text(encoding="utf-8"), tagline), encoding="utf-8")
         names = tuple(lang.name for lang in project.languages)
         chars = {"used": used_characters(build.site), "content": used_characters(build.site, drop=names),
                  "home": used_characters(build.site, only=build.site / "index.html")}
@@ -147,17 +162,21 @@ def used_characters(site: Path, drop: tuple[str, ...] = (), only: Path | None = 
 
 def site_fonts(project: Project, memo: Memo, used: set[str], content: set[str],
                home: set[str]) -> tuple[tuple[fonts.Face, ...], dict[str, bytes]]:
-    """A subset face for every script the built pages use (`used`: every character; `content`:
-    the same without the switcher's language names; `home`: the home page's), and the files
-    declaring them: site-relative path -> bytes (the fonts and `assets/css/generated.css`)."""
+    """A subset face for every script a language's pages use (`content`: its characters without
+    the switcher's language names; `home`: its home page's), each keeping the characters of
+    `used` (every language's, so that a face is one file for the whole site): the faces and
+    their files (file name -> bytes)."""
     # The switcher names every language in its own script on every page: that alone does not call
     # for a face (the phone's own font shows "中文"), or every page would load every script.
     faces = fonts.faces_for(content, home)
     used = used | set("".join(lang.name for lang in project.languages))
-    files = {f"assets/fonts/{face.file}": fonts.subset_font(face, used, memo) for face in faces}
-    files[GENERATED_CSS] = render("generated.css.j2", colours=project.campaign.colours,
-                                  font_css=fonts.font_css(faces, "../fonts/")).encode("utf-8")
-    return faces, files
+    return faces, {face.file: fonts.subset_font(face, used, memo) for face in faces}
+
+
+def generated_css(project: Project, faces: tuple[fonts.Face, ...], names: Mapping[str, str]) -> bytes:
+    """`assets/css/generated.css`: the campaign colours and the faces (`names`: their files)."""
+    return render("generated.css.j2", colours=project.campaign.colours, family_stack=Markup(fonts.FAMILY_STACK),
+                  font_css=fonts.font_css(faces, "../fonts/", names)).encode("utf-8")
 
 
 GENERATED_CSS = "assets/css/generated.css"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
 
 import material
 import yaml
 
 from ..model import Language, Project
+from .search import FOLD_QUERY_JS
 
 MATERIAL_LANGUAGES = Path(str(material.__file__)).parent / "templates" / "partials" / "languages"
 # Default separator of mkdocs-material, plus a split around every CJK ideograph (no jieba needed:
@@ -51,20 +54,18 @@ class LangBuild:
         return self.work / "mkdocs.yml"
 
 
-def needs_language_partial(code: str) -> bool:
-    """True when mkdocs-material has no UI translation for `code` (Khmer): we generate one."""
-    return not (MATERIAL_LANGUAGES / f"{code}.html").is_file()
-
-
-def config_text(base: Path, build: LangBuild, project: Project, site_name: str, nav: list[str]) -> str:
+def config_text(base: Path, build: LangBuild, project: Project, site_name: str, nav: list[str],
+                page_extra: Mapping[str, object] | None = None) -> str:
     """The per-language config (for `build.config_file`): INHERIT the base, set what differs
-    between languages."""
+    between languages. `page_extra`: more `extra` values for the templates (the 404 page's)."""
     languages = []
+    site_path = urlsplit(project.campaign.site_url).path or "/"
     for other in project.languages:
         other_prefix = "" if other.code == project.default_lang else f"{other.code}/"
         up = "../" if build.prefix else ""
+        # `path`: from the host's root, for the 404 page (served at any URL, so nothing relative).
         languages.append({"code": other.code, "name": other.name, "root": up + other_prefix,
-                          "current": other.code == build.code})
+                          "path": site_path + other_prefix, "current": other.code == build.code})
     search: dict[str, object] = {"separator": SEPARATOR}
     if build.lang.search_lang in LUNR_LANGUAGES:
         search["lang"] = [build.lang.search_lang]
@@ -80,9 +81,19 @@ def config_text(base: Path, build: LangBuild, project: Project, site_name: str, 
         "docs_dir": str(build.docs),
         "site_dir": str(build.site),
         "theme": {"language": build.code, "custom_dir": str(build.overrides)},
-        "extra": {"alternate": True, "site_languages": languages},
-        "nav": nav,
+        "extra": {"alternate": True, "site_languages": languages, "search_fold": FOLD_QUERY_JS,
+                  **(page_extra or {})},
+        "nav": _with_progress(nav, project),
         "plugins": [{"search": search}],
         "exclude_docs": "*.j2\n",
     }
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+
+
+def _with_progress(nav: list[str], project: Project) -> list[str]:
+    """The progress page (made when the kit has reports) in the nav, before the change report."""
+    if "progress.md" in nav or project.reports is None:
+        return nav
+    at = nav.index("changes.md") if "changes.md" in nav else len(nav)
+    return [*nav[:at], "progress.md", *nav[at:]]
+

@@ -3,7 +3,9 @@
 Which faces a language gets follows from the characters its built pages contain, so adding a
 language in another script is content only (as long as its script is in SCRIPTS below).
 Vietnamese/Latin is always complete (every Vietnamese letter, so typed search queries render too);
-complex scripts keep their whole block (shaping needs the marks); Chinese keeps only the ideographs used.
+complex scripts keep their whole block (shaping needs the marks). Chinese gets no webfont: every
+Android phone and iPhone has a CJK font, and a subset of only the ideographs the site uses was still
+137 KB (more than the rest of a page), so `FAMILY_STACK` names the phones' own fonts after ours.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from fontTools.ttLib import TTFont
 
@@ -20,6 +23,10 @@ from ..memo import Memo
 NOTO = Path("/usr/share/fonts/truetype/noto")
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto")
 FAMILY = "Site Sans"
+# After our faces, the systems' CJK fonts by name (iOS/macOS, Android/Linux, the Adobe build,
+# Windows), then the theme's own stack: Chinese text falls through to the first one the phone has.
+FAMILY_STACK = (f'"{FAMILY}","PingFang SC","Hiragino Sans GB","Noto Sans CJK SC","Noto Sans SC",'
+                '"Source Han Sans SC","Microsoft YaHei"')
 
 
 def _chars(*ranges: tuple[int, int]) -> str:
@@ -42,6 +49,8 @@ class Script:
     whole_block: bool = True
     """Keep every character of the ranges (complex shaping), not only the ones used."""
     always: str = ""
+    webfont: bool = True
+    """False: the phone's own font shows it (`FAMILY_STACK`); no face is served."""
 
     def covers(self, char: str) -> bool:
         c = ord(char)
@@ -63,7 +72,7 @@ SCRIPTS: tuple[Script, ...] = (
     Script("lao", ((0x0E80, 0x0EFF),), NOTO / "NotoSansLao-Regular.ttf", NOTO / "NotoSansLao-Bold.ttf"),
     Script("cjk", ((0x2E80, 0x2FFF), (0x3000, 0x303F), (0x3400, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF)),
            NOTO_CJK / "NotoSansCJK-Regular.ttc", NOTO_CJK / "NotoSansCJK-Bold.ttc", index=2,  # 2: the SC face
-           whole_block=False, always="，。：；！？（）、"),
+           whole_block=False, always="，。：；！？（）、", webfont=False),
 )
 
 
@@ -105,7 +114,7 @@ def faces_for(used: set[str], home: set[str]) -> tuple[Face, ...]:
     faces = [Face(LATIN, 400), Face(LATIN, 700)]
     for script in SCRIPTS:
         mine = {c for c in used if script.covers(c)}
-        if not mine:
+        if not mine or not script.webfont:
             continue
         if script.whole_block:
             faces.append(Face(script, 400))
@@ -118,11 +127,14 @@ def faces_for(used: set[str], home: set[str]) -> tuple[Face, ...]:
     return tuple(faces)
 
 
-def font_css(faces: tuple[Face, ...], prefix: str) -> str:
-    """@font-face rules; `prefix` is the path from the stylesheet to the fonts folder."""
+def font_css(faces: tuple[Face, ...], prefix: str, names: Mapping[str, str] | None = None) -> str:
+    """@font-face rules; `prefix` is the path from the stylesheet to the fonts folder, `names`
+    each face's file name there (its content-hashed name), else `Face.file`."""
+    names = names or {}
     return "\n".join(
         f'@font-face{{font-family:"{FAMILY}";font-style:normal;font-weight:{f.weight};font-display:swap;'
-        f'src:url("{prefix}{f.file}") format("woff2");unicode-range:{f.unicode_range}}}' for f in faces)
+        f'src:url("{prefix}{names.get(f.file, f.file)}") format("woff2");unicode-range:{f.unicode_range}}}'
+        for f in faces)
 
 
 def subset_font(face: Face, used: set[str], memo: Memo) -> bytes:

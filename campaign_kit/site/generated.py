@@ -18,6 +18,7 @@ from ..artifacts import Files
 from ..memo import Memo, read_checked
 from ..memo import digest as parts_digest
 from ..model import NATIONAL, Deadline, Directive, Project, Store
+from ..reports import summarise
 from ..text import fold, slug
 from .items import Download, Item, downloads, file_label, format_titles, group_items, selector_title
 from .letters import STORE_KINDS, Answer, answers, by_audience, letters
@@ -172,7 +173,7 @@ def directory(project: Project, made: Files) -> Directory:
     return Directory(groups, several, files, shown)
 
 
-GENERATED = ("support", "directives", "measures", "downloads", "embed", "changes")
+GENERATED = ("support", "directives", "measures", "downloads", "embed", "changes", "progress")
 """The site pages made here and by the site stage (`page:<name>` of a measure may name them)."""
 OTHER = "other"
 """The Downloads page's last group: files no measure names (so that nothing disappears)."""
@@ -182,7 +183,8 @@ def generated_titles(project: Project, lang: str) -> dict[str, tuple[str, str]]:
     """The generated pages' titles in `lang`: name -> (title, the language it is in)."""
     t = SiteTexts(project, lang)
     keys = {"support": "support_title", "directives": "directives_title", "measures": "measures_title",
-            "downloads": "downloads_title", "embed": "embed_title", "changes": "changes_title"}
+            "downloads": "downloads_title", "embed": "embed_title", "changes": "changes_title",
+            "progress": "progress_title"}
     return {name: (t(key), t.lang_of(key)) for name, key in keys.items()}
 
 
@@ -329,6 +331,11 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, made: Files,
                                 lambda: render("download_list.html.j2", t=t, size=human_size, root=root,
                                                items=group_items(group, project, lang), label=file_label))
         for audience, group, _ in by_audience_groups if group}
+    if project.reports is not None:
+        words = t("progress")
+        pages["progress.md"] = render("progress.md.j2", t=t, words=words, slot=slot("progress"))
+        slots["progress.md"] = {slot("progress"): Fill.of(progress_html(project, lang, made, t, words,
+                                                                         root_prefix(lang_prefix, "progress.md")))}
     if changes is not None:
         data = changes
         pages["changes.md"] = render("changes.md.j2", t=t, data=data, slot=slot("changes"))
@@ -336,6 +343,28 @@ def generated_pages(project: Project, lang: str, lang_prefix: str, made: Files,
             "changes_body.html.j2", t=t, data=data, lang=lang, default_lang=project.default_lang,
             root=root_prefix(lang_prefix, "changes.md")))}
     return Generated(pages, slots)
+
+
+def progress_html(project: Project, lang: str, made: Files, t: SiteTexts, words: Mapping[str, str],
+                  root: str) -> str:
+    """The progress page's charts and tables (`stages/progress.py` made the files it links)."""
+    assert project.reports is not None
+    s = summarise(project.reports, project.campaign.carriers)
+    thousands, decimal = words.get("thousands", "."), words.get("decimal", ",")
+
+    def n(value: int) -> str:
+        return f"{value:,}".replace(",", thousands)
+
+    def pc(rate: float | None) -> str:
+        return "—" if rate is None else f"{rate * 100:.1f}".replace(".", decimal) + "%"
+    kinds = {"progress-summary": "summary", "progress-report": "report"}
+    charts = {str(m.title): rel for rel, m in made.items() if m.kind == "progress-chart" and m.lang == lang}
+    files = {kinds[m.kind]: rel for rel, m in made.items() if m.kind in kinds}
+    per = {(d, c): v for d, c, v in s.by_day_carrier}
+    per_day = [(line, [per.get((day, c.name)) for c in s.carriers]) for day, line in zip(s.days, s.province)]
+    return render("progress_body.html.j2", t=t, words=words, s=s, n=n, pc=pc, charts=charts, files=files,
+                  per_day=per_day, below=[d for d in s.districts if d.below], root=root,
+                  default_lang=project.default_lang)
 
 
 def _cached(memo: Memo | None, key: str, make: Callable[[], str], suffix: str = ".html") -> Fill:

@@ -19,6 +19,12 @@ from .texts import SiteTexts
 from .thumbs import Thumb
 
 PRINT_AND_SCREEN = ("poster", "leaflet", "standee", "screen", "store-banner", "store-card")
+MEDIA_KINDS = ("clip", "audio")
+"""Listed after the general kinds, each with a player (`Download.player`)."""
+LISTED = GENERAL_KINDS + MEDIA_KINDS
+PLAYER_FIELDS = ("webm", "poster", "captions", "width", "height", "draft", "integrated_lufs",
+                 "true_peak_dbtp", "seconds", "target_lufs")
+"""What a clip's or an audio file's player shows, from its manifest entry (`stages/media.py`)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ class Download:
     variant: str | None = None
     """A second file of the same item and language ("pdf/x-4")."""
     thumb: Thumb | None = None
+    player: tuple[tuple[str, object], ...] = ()
+    """A clip's or audio file's player: its WebM, poster, captions, size, loudness (and an audio
+    file's transcript, the loudspeaker script's text)."""
 
 
 def downloads(made: Files, root: Path,
@@ -57,11 +66,11 @@ def downloads(made: Files, root: Path,
     # A carrier's bundle shows the sample banner of that carrier (the print stage makes one).
     banners = {str(made[of].carrier): rel for of, rel in previews.items()
                if of in made and made[of].kind == "store-banner"}
-    general = [m for m in made.values() if m.kind in GENERAL_KINDS and not m.store_id]
+    general = [m for m in made.values() if m.kind in LISTED and not m.store_id]
     order = {name: i for i, name in enumerate(titles)}
 
     def sort_key(m: Artifact) -> tuple[int, int, str]:
-        return (GENERAL_KINDS.index(m.kind), order.get(str(m.format), len(order)), m.path)
+        return (LISTED.index(m.kind), order.get(str(m.format), len(order)), m.path)
     result = []
     for m in sorted(general, key=sort_key):
         rel = m.path
@@ -77,8 +86,19 @@ def downloads(made: Files, root: Path,
         title = m.title or titles.get(str(m.format))
         title_lang = m.lang if m.kind == "message" and m.title else default_lang
         result.append(Download(rel, m.kind, m.lang, fmt, size, sha256, preview, title, item,
-                               title_key, name, title_lang if title else None, m.variant))
+                               title_key, name, title_lang if title else None, m.variant,
+                               player=_player(m, root) if m.kind in MEDIA_KINDS else ()))
     return result
+
+
+def _player(m: Artifact, root: Path) -> tuple[tuple[str, object], ...]:
+    """What the downloads page's `<video>` or `<audio>` needs of a media file."""
+    meta = m.meta()
+    found = [(k, meta[k]) for k in PLAYER_FIELDS if k in meta]
+    transcript = meta.get("transcript")
+    if isinstance(transcript, str) and (root / transcript).is_file():
+        found.append(("transcript", (root / transcript).read_text(encoding="utf-8").strip()))
+    return tuple(found)
 
 
 def format_titles(project: Project) -> dict[str, str]:
@@ -99,13 +119,16 @@ def describe(m: Artifact) -> tuple[str, str, str]:
         ids = {words.file: form_id for form_id, words in kit_words().forms.items()}
         key = f"form:{ids.get(m.form or stem, stem)}"
         return key, key, ""
+    if kind in MEDIA_KINDS:  # a clip per format (each language a file), the audio by its name
+        key = f"{kind}:{m.format}" if kind == "clip" else f"{kind}:{stem}"
+        return key, key, ""
     if kind == "bundle":  # one item of all carriers' bundles, one of all districts', ...
         audience = m.audience or stem
         return f"bundle:{audience}", f"bundle:{audience}", m.carrier or m.district or ""
     return m.path, kind, ""
 
 
-TYPE_ORDER = ("pdf", "png", "jpg", "txt", "docx", "xlsx", "html", "zip")
+TYPE_ORDER = ("pdf", "png", "jpg", "mp4", "webm", "mp3", "txt", "docx", "xlsx", "html", "zip")
 """Of one item and language: the print file first, the plain text before the Word file."""
 
 
@@ -145,6 +168,8 @@ class Item:
     """Of the page's language when it has one, else of the default language's."""
     preview: str | None
     """The full preview the thumbnail stands for (or shows, without a thumbnail)."""
+    player: Download | None = None
+    """A clip or audio item's file to play: of the page's language, else the default language's."""
 
 
 def group_items(found: Iterable[Download], project: Project, lang: str) -> list[Item]:
@@ -169,9 +194,11 @@ def group_items(found: Iterable[Download], project: Project, lang: str) -> list[
         # The picture of the page's language, else of the default language's, else any.
         shown = [d for d in files if d.lang == lang] + [d for d in files if d.lang == project.default_lang]
         pictured = next((d for d in shown + files if d.preview), None)
+        played = next((d for d in shown + files if d.player), None)
         result.append(Item(key, first.kind, title, title_lang, tuple(files),
                            tuple(Part(who, who_lang, tuple(ds)) for (who, who_lang), ds in parts.items()),
-                           pictured.thumb if pictured else None, pictured.preview if pictured else None))
+                           pictured.thumb if pictured else None, pictured.preview if pictured else None,
+                           played))
     return result
 
 

@@ -20,14 +20,15 @@ from ..artifacts import Artifact, Files
 from ..model import AUDIENCES, NATIONAL, Audience, Directive, Measure, Project
 from ..publish.labels import kit_words
 
-GENERAL_KINDS = ("poster", "leaflet", "standee", "screen", "message", "form", "bundle")
+GENERAL_KINDS = ("poster", "leaflet", "standee", "screen", "clip", "audio", "message", "form", "bundle")
 """Manifest kinds of the general downloads (not per store), in the order the site lists them."""
 STORE_KINDS = ("store-banner", "store-card")
 PAGE = "page"
 SUPPORT_PAGE = "support"
 """The site page that lists every store with its own banner and card."""
 NAMED_BY = {"poster": "format", "leaflet": "format", "standee": "format", "screen": "format",
-            "store-banner": "format", "store-card": "format", "message": "message", "form": "form"}
+            "store-banner": "format", "store-card": "format", "message": "message", "form": "form",
+            "clip": "format", "audio": "lang"}
 """Which manifest field a selector's name (`poster:<name>`) is matched against."""
 
 

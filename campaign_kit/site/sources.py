@@ -25,6 +25,12 @@ class PageSource:
     translated: bool
 
 
+# The snippet's one line for the host page: the card (embed.html.j2) posts its height, the iframe
+# takes it. Only messages from that very frame count; without JavaScript the fixed height stays.
+EMBED_RESIZE = ('<script>addEventListener("message",function(e){var f=document.getElementById("bluezone-card");'
+                'if(f&&e.source===f.contentWindow&&e.data&&e.data.bluezoneEmbedHeight>0)'
+                'f.style.height=e.data.bluezoneEmbedHeight+"px"})</script>')
+
 _TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.M)
 _HEADING = re.compile(r"^#\s+(.+?)\s*(\{[^}]*\})?\s*$", re.M)
 
@@ -51,6 +57,7 @@ def placeholder_values(project: Project) -> dict[str, str]:
     values["site_url"] = project.campaign.site_url
     values["department"] = project.campaign.campaign.department
     values.update(store_links(project))
+    values["embed_resize"] = EMBED_RESIZE
     # On a phone the hotline is one tap away: a tel: link wherever a page names it.
     digits = re.sub(r"[^0-9+]", "", values["hotline"])
     if digits:
@@ -72,6 +79,10 @@ def page_names(docs: Path, default_lang: str) -> list[str]:
 def load_page(docs: Path, project: Project, lang: str, name: str, notice: str) -> PageSource:
     """`docs/<lang>/<name>.md`, or the default language's page marked as a fallback."""
     values = placeholder_values(project)
+    # The home page's install button opens the site's own go page (from a language's home), in
+    # the page's language: it names the app and sends each phone to its store.
+    up = "" if lang == project.default_lang else "../"
+    values["install_page"] = f"{up}go/?lang={lang}"
     own = docs / lang / f"{name}.md"
     if own.is_file():
         return PageSource(name, fill_placeholders(own.read_text(encoding="utf-8"), values), True)

@@ -23,6 +23,7 @@ SITE_KEYS: tuple[str, ...] = (
     "measure_not_yet", "changes_title", "changes_first_build", "changes_added",
     "changes_changed", "changes_removed", "go_title", "go_scanned_at", "go_android", "go_ios",
     "go_intro", "go_guide", "go_opening", "go_stay", "go_language", "embed_title", "embed_more",
+    "go_android_other", "go_no_play", "not_found_title", "not_found_text", "not_found_steps", "not_found_home",
 )
 
 

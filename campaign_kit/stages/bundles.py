@@ -2,7 +2,8 @@
 
 Made from what the earlier stages made (`Made.files`), never from `materials/` directly:
 - one ZIP per carrier and one per district with each of its stores' banners and counter cards
-  (kinds `store-banner`/`store-card`, meta `store_id`, `carrier`, `district`);
+  (kinds `store-banner`/`store-card`, meta `store_id`, `carrier`, `district`); a carrier's also
+  holds its print batches (kind `print-batch`: a PDF/X-4 file per format, a page per store);
 - one ZIP per language with the general print materials (kinds poster/leaflet/standee);
 - one ZIP with every screen image (kind `screen`).
 
@@ -34,6 +35,17 @@ from ..text import slug
 STORE_KINDS = ("store-banner", "store-card")
 PRINT_KINDS = ("poster", "leaflet", "standee")
 SCREEN_KIND = "screen"
+MEDIA_BUNDLES = {
+    # audience: (slug, formats.yml kinds or format names whose clips go in, whether audio goes in)
+    "one-stop": ("mot-cua", ("screen-tv", "led"), False),      # TVs at one-stop offices, roadside boards
+    "radio": ("truyen-thanh", (), True),                         # commune radio and loudspeakers
+    "hospitals": ("benh-vien", ("screen-tv", "screen-lift", "led"), False),  # screens, electronic boards
+}
+"""The media stage's clips and audio by who plays them (letters 000, 003, 004): titled by the
+site's `download_titles` (`bundle:<audience>`)."""
+AUDIO_KINDS = ("audio", "audio-report")
+BATCH_KIND = "print-batch"
+"""A carrier's stores of one province in one format, a page each (PDF/X-4, for a print shop)."""
 README = "README.txt"
 
 
@@ -102,7 +114,14 @@ def plan(project: Project, made: Files) -> list[Bundle]:
     by_district: dict[tuple[str, str], list[str]] = defaultdict(list)
     by_lang: dict[str, list[str]] = defaultdict(list)
     screens: list[str] = []
+    media: dict[str, list[str]] = {audience: [] for audience in MEDIA_BUNDLES}
     for rel, info in sorted(made.items()):
+        for audience, (_, wanted, with_audio) in MEDIA_BUNDLES.items():
+            fmt = project.formats.get(str(info.format))
+            if (info.kind == "clip" and fmt is not None and (info.format in wanted or fmt.kind in wanted)) or (
+                    with_audio and (info.kind in AUDIO_KINDS or (info.kind == "message"
+                                                                 and info.message == "loudspeaker"))):
+                media[audience].append(rel)
         kind = info.kind
         if kind in STORE_KINDS:
             carrier_id, district = info.carrier, info.district
@@ -116,6 +135,8 @@ def plan(project: Project, made: Files) -> list[Bundle]:
                 by_carrier[(carrier_id, province)].append(rel)
             if district:
                 by_district[(province, district)].append(rel)
+        elif kind == BATCH_KIND and info.carrier:  # the print shop's file goes with the carrier's
+            by_carrier[(info.carrier, str(info.province or "") if several else "")].append(rel)
         elif kind in PRINT_KINDS and info.lang:
             by_lang[info.lang].append(rel)
         elif kind == SCREEN_KIND:
@@ -142,7 +163,20 @@ def plan(project: Project, made: Files) -> list[Bundle]:
                               render(titles.lang, settings, name=language.name),
                               by_lang.get(language.code, []), {"lang": language.code}))
     bundles.append(Bundle("man-hinh", "screens", render(titles.screens, settings), screens))
+    media_titles = project.text(project.default_lang, "download_titles")
+    for audience, (name, _, _) in MEDIA_BUNDLES.items():
+        bundles.append(Bundle(name, audience, str(media_titles.get(f"bundle:{audience}", name)), media[audience]))
     return bundles
+
+
+def schedule(project: Project) -> dict[str, Any]:
+    """The broadcast schedule the letters ask (`broadcasts_per_day`), for the radio bundle's README:
+    how often, suggested times, and the campaign period the letter that set it gives."""
+    directive = project.cite(frozenset({"broadcasts_per_day"}), "message:loudspeaker")
+    period = [d.when for d in (directive.deadlines if directive else ())
+              if not d.form and any(w in d.what.lower() for w in ("tuyên truyền", "phát thanh"))]
+    return {"per_day": project.settings.broadcasts_per_day, "period": period,
+            "directive": directive.reference if directive else None}
 
 
 def _slug(*parts: str) -> str:
@@ -184,7 +218,7 @@ def archive_names(bundle: Bundle, made: Files,
 
 def readme_inputs_of(project: Project) -> tuple[Any, ...]:
     """Everything `readme` reads from the project besides the bundle's stores: part of the key."""
-    return (project.settings, project.campaign.campaign.department, project.campaign.sample_stores,
+    return (project.settings, project.campaign.campaign.department, project.campaign.sample_stores, schedule(project),
             sorted(project.formats.items()), project.campaign.carriers,
             [(d.reference, d.measures) for d in letters(project) if d.measures])  # what the README cites
 
@@ -199,14 +233,15 @@ def readme(project: Project, bundle: Bundle, made: Files, names: Mapping[str, st
         info = made.get(rel)
         if info is None:
             continue
-        counts[info.format or info.kind] += 1
+        counts[f"{info.format}:{info.kind}" if info.kind in (BATCH_KIND, "clip") else info.format or info.kind] += 1
         if info.directive:
             directives.add(info.directive)
         store = stores.get(str(info.store_id))
         if store:  # its files share a prefix: "huyen-dinh-lap/vtp-ls-00002-*"
             folder = PurePosixPath(names[rel]).parent
             store_rows[store.store_id] = (store, str(folder / f"{store.slug}-*"))
-    formats = [_format_line(project.formats.get(name), name, n) for name, n in sorted(counts.items())]
+    formats = [_format_line(project.formats.get(name.removesuffix(f":{BATCH_KIND}").removesuffix(":clip")), name, n)
+               for name, n in sorted(counts.items())]
     asked = [{"reference": d.reference, "number": number, "text": m.text}
              for d, number, m in measures_answered(project, bundle.files, made)]
     # Said plainly in every bundle: what the letters ask that the kit does not make yet.
@@ -218,6 +253,9 @@ def readme(project: Project, bundle: Bundle, made: Files, names: Mapping[str, st
         department=project.campaign.campaign.department,
         directives=sorted(directives), asked=asked, not_yet=not_yet, app_name=settings.app_name,
         official_site=settings.official_site, hotline=settings.hotline,
+        schedule=schedule(project) if bundle.audience == "radio" else None,
+        audio=[dict(made[rel].extra) | {"file": names[rel]} for rel in bundle.files
+               if rel in made and made[rel].kind == "audio"],
         sample_stores=project.campaign.sample_stores,
         formats=formats,
         stores=[{"files": files, "name": s.name, "address": s.address,
@@ -232,13 +270,20 @@ _FOLDER_OF = {"carrier": "district", "district": "carrier"}
 
 
 def _format_line(fmt: Format | None, name: str, count: int) -> dict[str, Any]:
-    if fmt is None:
-        return {"title": name, "count": count, "size": None, "pixels": None, "material": None,
-                "base_band": None}
+    if fmt is None:  # a file of no format (audio, a message): named as the change report names it
+        title = kit_words().changes["vi"].labels.get(name, name)
+        return {"title": title, "count": count, "size": None, "pixels": None, "material": None,
+                "base_band": None, "clip": False}
     size = (f"{_mm(fmt.width_mm)} × {_mm(fmt.height_mm)} mm"
             if fmt.width_mm and fmt.height_mm else None)
+    title = fmt.title
+    if name.endswith(f":{BATCH_KIND}"):
+        title += " — tệp in PDF/X-4 cho nhà in (mỗi trang một cửa hàng, dấu cắt và dòng ghi chú ngoài phần tràn lề)"
+    clip = name.endswith(":clip")
+    if clip:
+        title += " — video hướng dẫn 15 giây"
     pixels = f"{fmt.width_px} × {fmt.height_px}" if fmt.width_px and fmt.height_px else None
-    return {"title": fmt.title, "count": count, "size": size, "bleed": _mm(fmt.bleed_mm),
+    return {"title": title, "count": count, "size": size, "bleed": _mm(fmt.bleed_mm), "clip": clip,
             "pixels": pixels, "material": fmt.material,
             "base_band": _mm(fmt.base_band_mm) if fmt.base_band_mm else None}
 

@@ -24,6 +24,7 @@ from ..artifacts import KINDS, Files, Made
 from ..context import STAGES, BuildContext
 from ..model import Project
 from ..publish.labels import kit_words, render
+from ..reports import corrections_group
 
 REPORT = "changes.json"
 SUMMARY_LANGS = ("vi", "en")
@@ -62,6 +63,19 @@ def run(ctx: BuildContext, made: Made) -> dict[str, Any]:
     current = current_files(made.files, ctx.out.has, ctx.out.digest, before, same)
     previous = None if ctx.previous is None else previous_files(ctx.previous, same)
     report = change_report(ctx.project, previous, current)
+    if ctx.project.reports is not None and ctx.project.reports.corrections:
+        # A carrier's day sent twice with other numbers: the later file won, and the progress
+        # files it changed say so (one more group, as the others).
+        touched = sorted(p for g in report["groups"] if g["kind"].startswith("progress-")
+                         for p in (*g["added"], *g["changed"]))
+        # Only corrections new since the last output (its summary lists the report files it read).
+        last: dict[str, Any] = next((e for e in (ctx.previous or {}).get("files", [])
+                                     if e.get("kind") == "progress-summary"), {})
+        read_before = set(str(last.get("inputs", "")).splitlines())
+        files = dict(ctx.project.reports.files)
+        new = [c for c in ctx.project.reports.corrections if f"{files.get(c.file)} {c.file}" not in read_before]
+        if touched and new:
+            report["groups"].append(corrections_group(new, ctx.project.campaign.carriers, touched))
     text = json.dumps(report, ensure_ascii=False, indent=1, sort_keys=True)
     ctx.out.write_text(REPORT, text + "\n", "report")
     return dict(json.loads(text))  # as the file has it (lists, not tuples)

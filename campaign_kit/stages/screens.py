@@ -79,7 +79,7 @@ def screen_context(ctx: BuildContext, renderer: Renderer, fmt: Format, lang: str
         "fmt": fmt, "lang": lang, "t": texts(project, lang), "app_name": project.settings.app_name,
         "hotline": project.settings.hotline, "directive": directive.reference if directive else None,
         "colours": project.campaign.colours, "font_family": renderer.fonts.css_family(lang),
-        "unit": unit, "qr": qr, "qr_px": qr_px, "show_steps": tall or landscape,
+        "unit": unit, "qr": qr, "qr_px": qr_px, "show_steps": tall or landscape, "identity": project.identity,
     }
     return context
 
@@ -95,7 +95,7 @@ def _render_screen(renderer: Renderer, item: ScreenItem) -> bytes:
     """Lay out, rasterise at exactly the format's pixel size, decode the QR code back."""
     fmt, what = item.fmt, item.rel
     assert fmt.width_px and fmt.height_px
-    pdf = renderer.pdf(item.html, what)
+    pdf = renderer.pdf(item.html, what, searchable=False)
     check_text_inside(pdf, 0, [what])  # nothing pushed past the edge of the screen
     pages = list(raster_pages(pdf, px_per_mm=PX_PER_PT * 72 / 25.4, crop_to_trim=False))
     if len(pages) != 1:
