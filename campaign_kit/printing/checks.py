@@ -3,7 +3,7 @@ rendered page, to exactly its intended URL; every character has a glyph; nothing
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import pypdfium2 as pdfium
 from PIL import Image
@@ -11,7 +11,10 @@ from PIL import Image
 from ..errors import BuildError
 from .fonts import FontTable
 from .qr import PX_PER_MODULE, QrPayload, decode_image
-from .render import raster_pages
+from .render import Renderer, png_bytes, raster_pages
+
+PX_PER_PT = 96 / 72
+"""CSS pixels per point: a screen page's px sizes are its image's pixels."""
 
 
 def check_qr_image(image: Image.Image, expected: Sequence[str], what: str) -> None:
@@ -76,3 +79,19 @@ def check_text_inside(pdf: bytes, inset_mm: float, what: Sequence[str]) -> None:
                                      f"near {textpage.get_text_range(max(0, i - 10), 20)!r}")
     finally:
         doc.close()
+
+
+def pixel_page(renderer: Renderer, html: str, what: str, size: tuple[int, int], urls: Sequence[str],
+               check_text: Callable[[bytes], None]) -> bytes:
+    """A screen-sized page (a screen image, a clip's card) as PNG, checked: its text by
+    `check_text(pdf)`, one page of exactly `size` pixels, its QR codes read back as `urls`."""
+    pdf = renderer.pdf(html, what, searchable=False)
+    check_text(pdf)
+    pages = list(raster_pages(pdf, px_per_mm=PX_PER_PT * 72 / 25.4, crop_to_trim=False))
+    if len(pages) != 1:
+        raise BuildError(f"{what}: the layout gave {len(pages)} pages (some text does not fit)")
+    image = pages[0]
+    if image.size != size:
+        raise BuildError(f"{what}: rendered {image.size}, expected {size[0]}×{size[1]}")
+    check_qr_image(image, urls, what)
+    return png_bytes(image)

@@ -43,11 +43,11 @@ from ..media.checks import check_clip, check_qr_frame, check_text_in_safe_area, 
 from ..media.encode import ENCODINGS, encode_clip, tool_version
 from ..memo import Key, file_sha256, keep_content
 from ..model import PIXEL_KINDS, Format, Project
-from ..printing.checks import check_glyphs, check_qr_image, strings
+from ..printing.checks import check_glyphs, pixel_page, strings
 from ..printing.general import general_directive, texts
 from ..printing.qr import draw
-from ..printing.render import Renderer, parallel_map, png_bytes, raster_pages, shares
-from .screens import PX_PER_PT, screen_context
+from ..printing.render import Renderer, parallel_map, png_bytes, shares
+from .screens import screen_context
 
 log = logging.getLogger("campaign_kit")
 
@@ -148,16 +148,10 @@ def _render_card(renderer: Renderer, item: CardItem) -> bytes:
     """Lay out, check the safe area, rasterise at exactly the format's size, read the QR back
     (the QR card has exactly its URL; the others none)."""
     fmt = item.fmt
-    pdf = renderer.pdf(item.html, item.what, searchable=False)
-    check_text_in_safe_area(pdf, *item.safe, item.what)
-    pages = list(raster_pages(pdf, px_per_mm=PX_PER_PT * 72 / 25.4, crop_to_trim=False))
-    if len(pages) != 1:
-        raise BuildError(f"{item.what}: the layout gave {len(pages)} pages (some text does not fit)")
-    image = pages[0]
-    if image.size != (fmt.width_px, fmt.height_px):
-        raise BuildError(f"{item.what}: rendered {image.size}, expected {fmt.width_px}×{fmt.height_px}")
-    check_qr_image(image, [item.url] if item.card == QR_CARD else [], item.what)
-    return png_bytes(image)
+    assert fmt.width_px and fmt.height_px
+    return pixel_page(renderer, item.html, item.what, (fmt.width_px, fmt.height_px),
+                      [item.url] if item.card == QR_CARD else [],
+                      lambda pdf: check_text_in_safe_area(pdf, *item.safe, item.what))
 
 
 def preview_size(fmt: Format) -> tuple[int, int]:

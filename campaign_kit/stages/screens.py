@@ -10,16 +10,12 @@ from typing import Any
 
 from ..artifacts import Made
 from ..context import BuildContext
-from ..errors import BuildError
 from ..memo import Key, keep_content
 from ..model import Format
-from ..printing.checks import check_glyphs, check_qr_image, check_text_inside, strings
+from ..printing.checks import check_glyphs, check_text_inside, pixel_page, strings
 from ..printing.general import general_directive, texts
 from ..printing.qr import draw
-from ..printing.render import Renderer, parallel_map, png_bytes, raster_pages, shares
-
-PX_PER_PT = 96 / 72
-
+from ..printing.render import Renderer, parallel_map, shares
 
 READS_STORES = False
 """Made from materials without the store lists: the pipeline reuses its files while those are unchanged."""
@@ -92,16 +88,9 @@ def render_screen(task: tuple[Renderer, list[ScreenItem], str]) -> list[tuple[Ke
 
 
 def _render_screen(renderer: Renderer, item: ScreenItem) -> bytes:
-    """Lay out, rasterise at exactly the format's pixel size, decode the QR code back."""
-    fmt, what = item.fmt, item.rel
+    """Lay out, rasterise at exactly the format's pixel size, decode the QR code back; nothing
+    pushed past the edge of the screen."""
+    fmt = item.fmt
     assert fmt.width_px and fmt.height_px
-    pdf = renderer.pdf(item.html, what, searchable=False)
-    check_text_inside(pdf, 0, [what])  # nothing pushed past the edge of the screen
-    pages = list(raster_pages(pdf, px_per_mm=PX_PER_PT * 72 / 25.4, crop_to_trim=False))
-    if len(pages) != 1:
-        raise BuildError(f"{what}: the layout gave {len(pages)} pages (some text does not fit)")
-    image = pages[0]
-    if image.size != (fmt.width_px, fmt.height_px):
-        raise BuildError(f"{what}: rendered {image.size}, expected {fmt.width_px}×{fmt.height_px}")
-    check_qr_image(image, [item.url], what)
-    return png_bytes(image)
+    return pixel_page(renderer, item.html, item.rel, (fmt.width_px, fmt.height_px), [item.url],
+                      lambda pdf: check_text_inside(pdf, 0, [item.rel]))
