@@ -17,6 +17,7 @@ import functools
 import hashlib
 import os
 import pickle
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, NewType
@@ -99,8 +100,7 @@ class Memo:
         self._started = 0
         self.repairs: list[str] = []  # damaged entries found (and discarded): said as warnings
 
-    def key(self, what: str, /, **inputs: object) -> Key:
-        return key(what, **inputs)
+    key = staticmethod(key)
 
     def _index(self) -> dict[str, tuple[str, int]]:
         if not self._loaded:
@@ -108,11 +108,7 @@ class Memo:
             kept = self.load("index", Key("index"))
             if isinstance(kept, tuple) and len(kept) == 2:
                 self._keys, self._stamps = kept
-            # Entries made from now on by worker processes are this build's own (`_stamp`).
-            probe = self.root / "tmp" / f"clock.{os.getpid()}"
-            _write(probe, b"")
-            self._started = os.stat(probe).st_mtime_ns
-            probe.unlink()
+            self._started = time.time_ns()  # entries made from now on (by workers too) are this build's
         return self._keys
 
     def flush(self) -> None:
@@ -133,25 +129,25 @@ class Memo:
         return self._stamps.get(sha256) == (st.st_ino, st.st_size, st.st_mtime_ns)
 
     def check(self, sha256: str, size: int) -> str | None:
-        """The entry of this content, if it is there and intact (a damaged one is discarded)."""
+        """The entry of this content, if it is there and intact: as stamped, or not stamped yet and
+        made by this build (its workers) or read against its name. A damaged one is discarded."""
         path = self.content_path(sha256)
         try:
             st = os.stat(path)
         except OSError:
             return None
-        if self.intact(sha256, st) or self._stamp(sha256, size, st):
+        if self.intact(sha256, st):
+            return path
+        new = sha256 not in self._stamps and st.st_mtime_ns > self._started
+        if st.st_size == size and (new or file_sha256(path) == (sha256, size)):
+            self._stamp(sha256, st)
             return path
         self.discard(path)
         return None
 
-    def _stamp(self, sha256: str, size: int, st: os.stat_result) -> bool:
-        """Stamp an entry anew: one this build (its workers) made, or one read against its name."""
-        if st.st_size != size or (st.st_mtime_ns <= self._started
-                                  and file_sha256(self.content_path(sha256)) != (sha256, size)):
-            return False
+    def _stamp(self, sha256: str, st: os.stat_result) -> None:
         self._stamps[sha256] = (st.st_ino, st.st_size, st.st_mtime_ns)
         self._changed = True
-        return True
 
     def keep(self, data: bytes) -> tuple[str, tuple[str, int]]:
         """Keep `data` by its content (written only if no intact entry has it)."""
@@ -171,7 +167,7 @@ class Memo:
             path = self.content_path(sha256)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             write(path)
-            self._stamp(sha256, size, os.stat(path))
+            self._stamp(sha256, os.stat(path))
         return path
 
     def discard(self, path: str) -> None:
@@ -186,15 +182,11 @@ class Memo:
 
     # --- results, by key ---------------------------------------------------------------------------
 
-    def known(self, key: Key) -> Found | None:
-        """The kept file of `key`, not looked at (the output checks what it links)."""
+    def get(self, key: Key, look: bool = True) -> Found | None:
+        """The kept file of `key`, if it is there and intact (`look=False`: not looked at, as the
+        output checks what it links)."""
         known = self._index().get(key)
-        return None if known is None else (self.content_path(known[0]), known)
-
-    def get(self, key: Key) -> Found | None:
-        """`known`, if the file is there and intact."""
-        found = self.known(key)
-        return found if found is not None and self.check(*found[1]) else None
+        return None if known is None or (look and not self.check(*known)) else (self.content_path(known[0]), known)
 
     def remember(self, key: Key, sha256: str, size: int) -> tuple[str, int]:
         """Record that `key` made the kept content `sha256` (already in the store)."""
@@ -202,10 +194,10 @@ class Memo:
         self._changed = True
         return sha256, size
 
-    def put(self, key: Key, data: bytes) -> Found:
-        """Keep `data` as the result of `key`."""
-        path, (sha256, size) = self.keep(data)
-        return path, self.remember(key, sha256, size)
+    def put(self, key: Key, data: bytes | Path) -> Found:
+        """Keep `data` (bytes, or a file just made, moved in) as the result of `key`."""
+        sha256, size = self.keep_file(data) if isinstance(data, Path) else self.keep(data)[1]
+        return self.content_path(sha256), self.remember(key, sha256, size)
 
     def read(self, key: Key, make: Callable[[], bytes]) -> bytes:
         """The bytes of `key`'s result, checked against their hash, or made by `make()` first."""
@@ -219,50 +211,33 @@ class Memo:
         self.put(key, data)
         return data
 
-    def link(self, out: Output, rel: str, key: Key, make: Callable[[], bytes], kind: str, **meta: Any) -> None:
-        """Put the file of `key` at `rel` in the output, made by `make()` first if there is none."""
-        self._link(out, rel, key, lambda: self.put(key, make()), kind, meta)
-
-    def link_written(self, out: Output, rel: str, key: Key, write: Callable[[Path], None], kind: str,
-                     **meta: Any) -> None:
-        """`link` for a file too big to hold in memory: `write(path)` makes it on a miss."""
-        def produce() -> Found:
-            temp = self.root / "tmp" / f"{key}.{os.getpid()}"
-            temp.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                write(temp)
-                sha256, size = self.keep_file(temp)
-            finally:
-                temp.unlink(missing_ok=True)
-            return self.content_path(sha256), self.remember(key, sha256, size)
-        self._link(out, rel, key, produce, kind, meta)
-
-    def _link(self, out: Output, rel: str, key: Key, produce: Callable[[], Found], kind: str,
-              meta: dict[str, Any]) -> None:
-        found = self.known(key)
+    def link(self, out: Output, rel: str, key: Key, make: Callable[[], bytes | Path], kind: str,
+             **meta: Any) -> None:
+        """Put the file of `key` at `rel` in the output; if there is none (or it is damaged), made
+        by `make()` first: its bytes, or a file it wrote (`temp`), moved in."""
+        found = self.get(key, look=False)
         if found is not None:
             try:
-                out.link(rel, found[0], kind, sha256=found[1], **meta)
+                out.link(rel, found[1], kind, **meta)
                 return
             except DamagedEntry:
                 pass  # discarded: made again
-        found = produce()
-        out.link(rel, found[0], kind, sha256=found[1], **meta)
+        out.link(rel, self.put(key, make())[1], kind, **meta)
+
+    def temp(self, name: str) -> Path:
+        """A place to make a file in, on the memo's file system (`put` moves it in)."""
+        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+        return self.root / "tmp" / f"{name}.{os.getpid()}"
 
     # --- values, one per name ----------------------------------------------------------------------
 
     def load(self, name: str, key: Key) -> Any:
         """The value `save` kept under `name` for this very key; None if none (or for another key,
         or its bytes are not those saved)."""
-        try:
+        try:  # our own file, unpickled only once checked by its hash; unreadable (another Python): a miss
             raw = (self.root / "named" / name).read_bytes()
-        except OSError:
-            return None
-        if hashlib.sha256(raw[32:]).digest() != raw[:32]:
-            return None
-        try:
-            kept_key, value = pickle.loads(raw[32:])  # our own file, checked by its hash above
-        except Exception:  # noqa: BLE001 - an unreadable value (another Python) is a miss
+            kept_key, value = pickle.loads(raw[32:]) if hashlib.sha256(raw[32:]).digest() == raw[:32] else (0, 0)
+        except Exception:  # noqa: BLE001
             return None
         return value if kept_key == key else None
 

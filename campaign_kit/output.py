@@ -5,10 +5,6 @@ A build writes everything into `<out>.staging/`, then exchanges it with `<out>` 
 previous output complete. Every file in the output is listed in `manifest.json` with its sha256,
 and (in a build) is a hard link to the memo's entry of that content: `Memo.intact` tells by one
 `stat` whether it still is.
-
-The staging folder is recycled: after a swap it holds the output before last, and the next build
-writes mostly the same files, so a file it already has from the right entry stays (making and
-deleting a tree of 60,000 files and 30,000 folders takes a minute on this project's machines).
 """
 
 from __future__ import annotations
@@ -16,15 +12,18 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import glob
 import hashlib
 import json
 import operator
 import os
 import shutil
 import stat
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator
 
 from .artifacts import Artifact
 from .errors import BuildError
@@ -84,10 +83,8 @@ class Output:
     """The staging folder of one build, and what each stage says about the files it wrote."""
 
     root: Path
-    memo: Memo | None = None
-    """Where written files are kept and linked from (None: written in place, for tests)."""
-    recycled: Hashes = field(default_factory=dict)
-    """The files a recycled staging folder has (`staging_dir`): those not written again go at the end."""
+    memo: Memo
+    """Where written files are kept and linked from."""
     previous: Hashes = field(default_factory=dict)
     """The files of the last good output (its manifest)."""
     made: dict[str, Artifact] = field(default_factory=dict)
@@ -113,61 +110,21 @@ class Output:
         return target
 
     def write_bytes(self, relpath: str, data: bytes, kind: str, **meta: Any) -> Path:
-        if self.memo is not None:
-            path, known = self.memo.keep(data)
-            self.link(relpath, path, kind, sha256=known, **meta)
-            return self.root / relpath
-        target = self.path(relpath)
-        # Replace, never modify in place: the file may be a hard link into a cache or old output.
-        temp = target.with_name(target.name + ".part")
-        temp.write_bytes(data)
-        os.replace(temp, target)
-        self.hashes[relpath] = (hashlib.sha256(data).hexdigest(), len(data))
-        self.describe(relpath, kind, **meta)
-        return target
+        self.link(relpath, self.memo.keep(data)[1], kind, **meta)
+        return self.root / relpath
 
     def write_text(self, relpath: str, text: str, kind: str, **meta: Any) -> Path:
         return self.write_bytes(relpath, text.encode("utf-8"), kind, **meta)
 
-    def keeps(self, relpath: str, source: str) -> bool:
-        """The recycled folder has `relpath` as this very memo entry (`source`), intact: linking
-        it is nothing to do but a look-up (most of a rebuild's 60,000 links)."""
-        if relpath in self.written:
-            return False
-        known = self.recycled.get(relpath)
-        if known is None or self.memo is None or known[0] != os.path.basename(source):
-            return False
-        try:
-            st = os.stat(os.path.join(self.root, relpath), follow_symlinks=False)
-        except OSError:
-            return False
-        if not self.memo.intact(known[0], st):
-            return False
-        self.written.add(relpath)
-        self.hashes[relpath] = known
-        return True
-
-    def link(self, relpath: str, source: Path | str, kind: str | None = None,
-             sha256: tuple[str, int] | None = None, keyed: bool = False, **meta: Any) -> None:
-        """Put a kept file at `relpath`: with a memo, the entry of `sha256` (`source` is its path),
-        which must be intact (else `DamagedEntry`, the entry discarded); without one, any file
-        (hashed if `sha256` is not given). `keyed` is accepted for callers that say so."""
-        source = os.fspath(source)
-        if relpath in self.hashes and relpath in self.written and self.hashes[relpath] == sha256:
-            pass  # linked already (by `keeps`)
-        elif self.memo is not None and sha256 is not None:
-            if not self.keeps(relpath, source):
-                entry = self.memo.check(*sha256)
-                if entry is None:
-                    raise DamagedEntry(source)
-                _hard_link(entry, self.path(relpath))
-                self.hashes[relpath] = sha256
-        else:
-            target = self.path(relpath)
-            _hard_link(source, target)
-            self.hashes[relpath] = sha256 or file_sha256(target)
-        if kind is not None:
-            self.describe(relpath, kind, **meta)
+    def link(self, relpath: str, sha256: tuple[str, int], kind: str, **meta: Any) -> None:
+        """Put the memo's entry of `sha256` at `relpath`: it must be intact, else `DamagedEntry`
+        (the entry discarded)."""
+        entry = self.memo.check(*sha256)
+        if entry is None:
+            raise DamagedEntry(self.memo.content_path(sha256[0]))
+        _hard_link(entry, self.path(relpath))
+        self.hashes[relpath] = sha256
+        self.describe(relpath, kind, **meta)
 
     def digest(self, relpath: str) -> tuple[str, int]:
         """sha256 and size of a written file, read only if not known already."""
@@ -205,10 +162,7 @@ class Output:
         return {"files": entries}
 
     def write_manifest(self) -> dict[str, Any]:
-        """Delete what a recycled folder had that this build did not write; list the rest."""
-        for rel in sorted(self.recycled.keys() - self.written, reverse=True):
-            os.unlink(os.path.join(self.root, rel))
-            _remove_empty_parents(self.root, rel)
+        """List every file written, in `manifest.json`."""
         manifest = self.manifest()
         # One file per line: diffable, and written by json's C encoder (`indent` would take the
         # pure-Python one: 1.5 s for 60,000 files).
@@ -220,15 +174,14 @@ class Output:
 
     def check_files(self, manifest: dict[str, Any], full: bool = False) -> None:
         """The build's last look: every file of `manifest` is there, the memo's intact entry of its
-        sha256 (one `stat` each; without a memo: of its size; `full`: and read against its
-        sha256), else `BuildError`."""
+        sha256 (one `stat` each; `full`: and read against its sha256), else `BuildError`."""
         wrong = differences(self.root, manifest, self.memo, full)
         if wrong:
             raise BuildError(f"{len(wrong)} file(s) of the output differ from its manifest (nothing "
                              f"was published): {'; '.join(wrong[:5])}")
 
 
-def differences(root: Path, manifest: dict[str, Any], memo: Memo | None, full: bool = False,
+def differences(root: Path, manifest: dict[str, Any], memo: Memo, full: bool = False,
                 first: bool = False) -> list[str]:
     """How the files under `root` differ from `manifest` (see `Output.check_files`); `first`:
     stop at the first difference."""
@@ -244,7 +197,7 @@ def differences(root: Path, manifest: dict[str, Any], memo: Memo | None, full: b
             else:
                 if st.st_size != size:
                     wrong.append(f"{rel}: {st.st_size} bytes, its manifest says {size}")
-                elif memo is not None and not memo.intact(sha256, st):
+                elif not memo.intact(sha256, st):
                     wrong.append(f"{rel}: not the kept file its manifest names")
                 elif full and file_sha256(root / rel)[0] != sha256:
                     wrong.append(f"{rel}: its sha256 is not its manifest's")
@@ -253,12 +206,6 @@ def differences(root: Path, manifest: dict[str, Any], memo: Memo | None, full: b
     finally:
         os.close(fd)
     return wrong
-
-
-def as_built(out: Path, memo: Memo) -> bool:
-    """The output `out` is still exactly as its manifest says (one `stat` a file)."""
-    manifest = read_manifest(out)
-    return manifest is not None and not differences(out, manifest, memo, first=True)
 
 
 def _hard_link(source: str, target: Path) -> None:
@@ -277,16 +224,6 @@ def _hard_link(source: str, target: Path) -> None:
     os.replace(temp, target)
 
 
-def _remove_empty_parents(root: Path, rel: str) -> None:
-    parts = rel.split("/")[:-1]
-    while parts:
-        try:
-            os.rmdir(os.path.join(root, *parts))
-        except OSError:
-            return  # not empty
-        parts.pop()
-
-
 def read_manifest(out: Path) -> dict[str, Any] | None:
     try:
         manifest = json.loads((out / MANIFEST).read_bytes())
@@ -302,54 +239,24 @@ def manifest_hashes(manifest: dict[str, Any] | None) -> Hashes:
                     map(operator.itemgetter("sha256", "bytes"), entries)))
 
 
-class Staging(NamedTuple):
-    folder: Path
-    files: Hashes
-    """The files already in it (a recycled folder) and their content, else empty."""
-
-
-def staging_dir(out: Path) -> Staging:
-    """The staging folder next to `out` (same filesystem, so the swap is a rename), and the files
-    already in it: after a swap it holds the output before last, recycled when it is exactly as
-    its manifest says (its files as they were are checked one by one as they are linked again).
-    Anything else (left by a killed build, unknown files) is deleted and the build starts empty."""
+def staging_dir(out: Path) -> tuple[Path, subprocess.Popen[bytes] | None]:
+    """An empty staging folder next to `out` (same filesystem, so the swap is a rename), and the
+    `rm` deleting what was there (the output before last, after a swap; what a killed build
+    left): moved aside at once, deleted alongside the build (`wait` for it before returning)."""
     old = out.with_name(out.name + ".old")
     if old.is_dir() and not out.exists():
         os.rename(old, out)  # a build killed between the two fallback renames
     staging = out.with_name(out.name + ".staging")
-    manifest = read_manifest(staging)
-    if manifest is None or _listing(staging) != {e["path"] for e in manifest["files"]} | {MANIFEST}:
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir(parents=True)
-        return Staging(staging, {})
-    # From now on the folder is being changed: a build killed before its end leaves no manifest
-    # in it, so the next one starts afresh instead of trusting it.
-    os.unlink(staging / MANIFEST)
-    return Staging(staging, manifest_hashes(manifest))
-
-
-def _listing(folder: Path) -> set[str] | None:
-    """Every file under `folder` (None if anything is neither a file nor a folder: not ours)."""
-    found: set[str] = set()
-    todo = [""]
-    while todo:
-        rel = todo.pop()
-        with os.scandir(os.path.join(folder, rel) if rel else folder) as entries:
-            for entry in entries:
-                path = f"{rel}/{entry.name}" if rel else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    todo.append(path)
-                elif entry.is_file(follow_symlinks=False):
-                    found.add(path)
-                else:
-                    return None
-    return found
+    if staging.exists():
+        os.rename(staging, Path(tempfile.mkdtemp(prefix=f"{out.name}.deleting.", dir=out.parent)) / "staging")
+    aside = sorted(map(str, out.parent.glob(glob.escape(out.name) + ".deleting.*")))
+    staging.mkdir(parents=True)
+    return staging, subprocess.Popen(["rm", "-rf", "--", *aside]) if aside else None
 
 
 def swap_in(staging: Path, out: Path) -> None:
-    """Make `staging` the new `out` atomically; the previous output becomes the next staging
-    folder (see `staging_dir`)."""
+    """Make `staging` the new `out` atomically; `staging` then holds the previous output, deleted
+    by the next build (see `staging_dir`)."""
     if not out.exists():
         os.rename(staging, out)
         return

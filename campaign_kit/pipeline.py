@@ -3,6 +3,7 @@ swap the result in. Reads top to bottom like the table of contents of a build.""
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import json
@@ -22,7 +23,7 @@ from .errors import BuildError
 from .faults import output_lock
 from .materials import build_date, default_kit, load_project
 from .memo import DamagedEntry, Memo
-from .output import Output, as_built, manifest_hashes, read_manifest, staging_dir, swap_in
+from .output import Output, manifest_hashes, read_manifest, staging_dir, swap_in
 from .stages.changes import REPORT
 
 __all__ = ["STAGES", "BuildContext", "BuildReport", "Options", "build", "collecting"]
@@ -72,29 +73,24 @@ def _build(materials: Path, out: Path, options: Options, memo: Memo) -> BuildRep
     # The date the letters are applied as of: a letter dated later waits for it (an input).
     today = options.date or build_date()
     inputs, sources = freshness.material_hashes(materials, kit), freshness.source_hashes()
-    if not options.force:
-        # The same inputs as the last good build were valid then: no need to load them again.
-        last_extra = freshness.last_build(memo).get("extra_files", ())
-        key = freshness.fingerprint(inputs, (options.strict, options.only, kit), last_extra, sources)
-        if (last := freshness.up_to_date(out, memo, key, today)) is not None:
-            if as_built(out, memo):
-                log.info("nothing changed since the last build: %s is up to date", out)
-                return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1],
-                                   up_to_date=True)
-            log.warning("%s: files changed since they were built (or no record of them): building again", out)
+    key_of = functools.partial(freshness.fingerprint, inputs, (options.strict, options.only, kit), sources=sources)
+    # The same inputs as the last good build were valid then: no need to load them again.
+    if not options.force and (last := freshness.up_to_date(out, memo, key_of, today)) is not None:
+        log.info("nothing changed since the last build: %s is up to date", out)
+        return BuildReport(files=last[0], seconds=time.perf_counter() - started, warnings=last[1], up_to_date=True)
     # Raises ContentError before anything is written.
     project = load_project(materials, memo, kit, today)
     loaded = time.perf_counter() - started
     log.info("stage load: %.1f s (%d stores)", loaded, len(project.stores))
     extra = (project.print_profile,) if project.print_profile else ()
-    key = freshness.fingerprint(inputs, (options.strict, options.only, kit), extra, sources)
+    key = key_of(extra)
     # The output stays up to date until the day the first letter waiting for its date applies.
     until = min((d.date for d in project.directives if d.deferred), default=None)
     freshness.forget(memo)
-    staging = staging_dir(out)
+    staging, deleting = staging_dir(out)
     try:
         previous = read_manifest(out)
-        output = Output(staging.folder, memo, recycled=staging.files, previous=manifest_hashes(previous))
+        output = Output(staging, memo, previous=manifest_hashes(previous))
         ctx = BuildContext(project=project, out=output, options=options, previous=previous,
                            previous_root=out, cache=cache, memo=memo, inputs=inputs, sources=sources)
         ctx.warnings.extend(map(str, project.notices))  # said by load_project; counted for --strict
@@ -112,16 +108,20 @@ def _build(materials: Path, out: Path, options: Options, memo: Memo) -> BuildRep
         memo.flush()
         manifest = ctx.out.write_manifest()
         ctx.out.check_files(manifest, full=options.verify)  # raises before anything is published
-        swap_in(staging.folder, out)
-        log.info("stage output: %.1f s (manifest, swap, old output deleted)", time.perf_counter() - finishing)
+        swap_in(staging, out)
+        if deleting:
+            deleting.wait()  # the output before last, deleted alongside the build
+        log.info("stage output: %.1f s (manifest, swap)", time.perf_counter() - finishing)
     except Exception as exc:
         if isinstance(exc, DamagedEntry):
             memo.discard(exc.path)
         _keep_what_was_made(memo)
-        shutil.rmtree(staging.folder, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        if deleting:
+            deleting.wait()
         raise
-    except BaseException:  # interrupted: out as fast as it can
-        shutil.rmtree(staging.folder, ignore_errors=True)
+    except BaseException:  # interrupted: out as fast as it can (an `rm` under way goes on alone)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
     assert ctx.out.manifest_sha256 is not None  # written above
     freshness.record(memo, key, tuple(ctx.warnings), extra, ctx.out.manifest_sha256, until)
@@ -181,8 +181,7 @@ def _replay(ctx: BuildContext, name: str, key: Any) -> bool:
     if not isinstance(record, dict) or not all(ctx.memo.check(f["sha256"], f["bytes"]) for f in record["files"]):
         return False
     for f in record["files"]:
-        ctx.out.link(f["path"], ctx.memo.content_path(f["sha256"]), f["kind"], sha256=(f["sha256"], f["bytes"]),
-                     **f["meta"])
+        ctx.out.link(f["path"], (f["sha256"], f["bytes"]), f["kind"], **f["meta"])
     for message in record["warnings"]:
         ctx.warn(message)
     return True
@@ -209,8 +208,7 @@ def _carry_over(ctx: BuildContext, skip: Sequence[str]) -> dict[str, Any] | None
         made = Artifact.from_entry(entry)
         ctx.out.stage = made.stage
         try:
-            ctx.out.link(made.path, ctx.memo.content_path(entry["sha256"]), made.kind,
-                         sha256=(entry["sha256"], entry["bytes"]), **made.meta())
+            ctx.out.link(made.path, (entry["sha256"], entry["bytes"]), made.kind, **made.meta())
         except DamagedEntry:
             raise BuildError(f"--only: {entry['path']} of the last output is not as its manifest says; "
                              "build without --only to make it again") from None

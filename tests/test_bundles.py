@@ -27,9 +27,9 @@ FAKE_PDF = b"%PDF-1.7\n% fake for the bundle tests\n%%EOF\n"
 
 def _context(project: Project, root: Path) -> BuildContext:
     root.mkdir(parents=True, exist_ok=True)
-    return BuildContext(project=project, out=Output(root), options=Options(), previous=None,
-                        previous_root=root.with_name("prev"), cache=root.with_name("cache"),
-                        memo=Memo(root.with_name("cache")))
+    memo = Memo(root.with_name("cache"))
+    return BuildContext(project=project, out=Output(root, memo), options=Options(), previous=None,
+                        previous_root=root.with_name("prev"), cache=root.with_name("cache"), memo=memo)
 
 
 def _meta(out: Output) -> dict[str, dict[str, Any]]:
@@ -149,8 +149,9 @@ def test_bundles_are_zipped_again_only_when_their_content_changes(small_material
 
     def run(name: str) -> dict[str, int]:
         project = load_project(small_materials)
-        ctx = BuildContext(project=project, out=Output(tmp_path / name), options=Options(), previous=None,
-                           previous_root=tmp_path / "none", cache=cache, memo=Memo(cache))
+        memo = Memo(cache)
+        ctx = BuildContext(project=project, out=Output(tmp_path / name, memo), options=Options(), previous=None,
+                           previous_root=tmp_path / "none", cache=cache, memo=memo)
         _register_fakes(ctx)
         bundles.run(ctx, Made(dict(ctx.out.made)))
         ctx.memo.flush()  # as the pipeline does at the end of a build

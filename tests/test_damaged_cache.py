@@ -131,7 +131,7 @@ def test_a_deleted_cache_entry(built: Built) -> None:
 
 def test_last_step_checks_every_file_against_the_manifest(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
-    out = Output(tmp_path / "out")
+    out = Output(tmp_path / "out", Memo(tmp_path / "cache"))
     out.write_bytes("a.pdf", b"%PDF-1.7 one", "poster")
     out.write_bytes("b.pdf", b"%PDF-1.7 two", "poster")
     manifest = out.write_manifest()

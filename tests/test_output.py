@@ -15,7 +15,7 @@ import pytest
 
 from campaign_kit import pipeline
 from campaign_kit.errors import BuildError, ContentError
-from campaign_kit.memo import Memo
+from campaign_kit.memo import DamagedEntry, Memo
 from campaign_kit.output import Output, safe_join, staging_dir, swap_in
 from campaign_kit.pipeline import Options, build
 from campaign_kit.text import slug
@@ -34,7 +34,7 @@ def test_symlink_escape_is_refused(tmp_path: Path) -> None:
     (tmp_path / "out" / "link").symlink_to(tmp_path)
     with pytest.raises(BuildError):
         safe_join(tmp_path / "out", "link/evil.txt")
-    out = Output(tmp_path / "out")
+    out = Output(tmp_path / "out", Memo(tmp_path / "cache"))
     out.write_text("real/ok.txt", "ok", "asset")  # remembers out/real as a real folder
     with pytest.raises(BuildError):
         out.write_text("link/evil.txt", "no", "asset")  # a linked folder is still refused
@@ -54,73 +54,62 @@ def test_swap_replaces_whole_output_and_keeps_nothing_half_written(tmp_path: Pat
     out = tmp_path / "site"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    staging, existing = staging_dir(out)
-    assert existing == {}
+    staging, deleting = staging_dir(out)
+    assert deleting is None and not any(staging.iterdir())
     (staging / "new.txt").write_text("new")
     swap_in(staging, out)
     assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
-    assert sorted(p.name for p in staging.iterdir()) == ["old.txt"]  # the previous output, to recycle
-    # Not as a manifest describes it: not recycled, the next build starts from an empty folder.
-    assert staging_dir(out) == (staging, {}) and not any(staging.iterdir())
+    assert sorted(p.name for p in staging.iterdir()) == ["old.txt"]  # the previous output, until the next build
+    (tmp_path / "site.deleting.1").mkdir()  # left by a killed build
+    again, deleting = staging_dir(out)  # the next build: an empty folder at once, the old one deleted alongside
+    assert again == staging and not any(staging.iterdir()) and deleting is not None
+    assert deleting.wait() == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "site.staging"]
 
 
-def test_recycled_staging_folder_ends_exactly_as_written(tmp_path: Path) -> None:
+def test_each_output_ends_exactly_as_written(tmp_path: Path) -> None:
     out = tmp_path / "site"
     for files in ({"a/x.txt": "1", "a/b/y.txt": "2", "keep.txt": "3"}, {"keep.txt": "3", "c.txt": "4"},
                   {"a/b/y.txt": "5"}, {"keep.txt": "6"}):
-        staging, existing = staging_dir(out)
-        output = Output(staging, recycled=existing)
+        staging, deleting = staging_dir(out)
+        output = Output(staging, Memo(tmp_path / "cache"))
         for rel, text in files.items():
             output.write_text(rel, text, "asset")
         output.write_manifest()
         swap_in(staging, out)
+        if deleting:
+            deleting.wait()
         found = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()}
         assert found == files | {"manifest.json": found["manifest.json"]}
         assert not [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]  # no empty folders
-    assert staging_dir(out)[1]  # the last but one output is recycled: its files are known
-    assert not (staging / "manifest.json").exists()  # in use: no longer trusted if the build dies
-    swap_in(staging, out)
-    swap_in(staging, out)  # as it was, with its manifest
-    (staging / "stray.txt").write_text("not in its manifest")
-    assert staging_dir(out)[1] == {} and not (staging / "stray.txt").exists()
 
 
-def test_recycled_folder_keeps_only_intact_entries(tmp_path: Path) -> None:
-    """A recycled file that is still the memo's entry of its content stays (no link, same
-    inode); one changed in place is neither kept nor trusted; a stray file recycles nothing."""
+def test_a_published_file_changed_in_place_is_not_trusted(tmp_path: Path) -> None:
+    """Published files are the memo's entries (one inode): one changed in place is seen by its
+    stamp, discarded, never linked again, and the output no longer matches its manifest."""
     out, memo = tmp_path / "site", Memo(tmp_path / "cache")
-    for text in ("first", "second", "first"):
-        staging = staging_dir(out)
-        output = Output(staging.folder, memo, recycled=staging.files)
-        output.write_text("a/b/page.txt", text, "asset")
-        output.write_bytes("stores/x/card.pdf", b"%PDF cached", "store-card")
-        output.check_files(output.write_manifest())
-        swap_in(staging.folder, out)
-    staging = staging_dir(out)  # the second output
-    card = staging.folder / "stores/x/card.pdf"
-    inode = card.stat().st_ino
+    staging, _ = staging_dir(out)
+    output = Output(staging, memo)
+    output.write_bytes("stores/x/card.pdf", b"%PDF cached", "store-card")
+    manifest = output.write_manifest()
+    output.check_files(manifest)
+    swap_in(staging, out)
+    memo.flush()
     entry = memo.content_path(hashlib.sha256(b"%PDF cached").hexdigest())
-    output = Output(staging.folder, memo, recycled=staging.files)
-    assert output.keeps("stores/x/card.pdf", entry) and card.stat().st_ino == inode == os.stat(entry).st_ino
-    assert not output.keeps("a/b/page.txt", entry)  # another content
-    output.write_text("a/b/page.txt", "second", "asset")
-    output.check_files(output.write_manifest())
-    swap_in(staging.folder, out)
+    assert os.stat(entry).st_ino == (out / "stores/x/card.pdf").stat().st_ino
     with open(out / "stores/x/card.pdf", "r+b") as f:  # the published file and its entry: one inode
         f.write(b"%PDF CACHED")
-    staging = staging_dir(out)
-    assert not Output(staging.folder, memo, recycled=staging.files).keeps("a/b/page.txt", entry)
-    output = Output(staging.folder, memo, recycled=staging.files)
     with pytest.raises(BuildError, match="differ from its manifest"):
-        output.check_files({"files": [{"path": "stores/x/card.pdf", "sha256": os.path.basename(entry),
-                                       "bytes": 11}]})
-    swap_in(staging.folder, out)
-    (staging.folder / "a" / "b" / "stray.txt").write_text("not in its manifest")
-    assert staging_dir(out).files == {} and not (staging.folder / "a").exists()
+        Output(out, memo).check_files(manifest)
+    staging, _ = staging_dir(out)
+    memo = Memo(tmp_path / "cache")  # the next build's
+    with pytest.raises(DamagedEntry):
+        Output(staging, memo).link("stores/x/card.pdf", (os.path.basename(entry), 11), "store-card")
+    assert not os.path.exists(entry) and memo.repairs  # discarded, and said
 
 
 def test_manifest_lists_every_file_with_hash_and_kind(tmp_path: Path) -> None:
-    output = Output(tmp_path)
+    output = Output(tmp_path, Memo(tmp_path / "cache"))
     output.stage = "print"
     output.write_bytes("downloads/a.pdf", b"%PDF-1.7", "poster", lang="vi", format="poster-a4")
     output.path("assets/app.css").write_text("body{}")
@@ -196,19 +185,19 @@ def test_killed_build_leaves_last_output_whole_and_builds_are_reproducible(
     assert now == files
 
     # The next build cleans the leftover staging folder and succeeds; the staging folder now
-    # holds the previous output, whole, for the build after to recycle.
+    # holds the previous output, whole, until the build after deletes it.
     assert _run_build(small_materials, out).wait() == 0
     assert (out / "manifest.json").read_bytes() != first
     assert (staging / "manifest.json").read_bytes() == first
     assert {p.relative_to(staging): p.read_bytes() for p in staging.rglob("*") if p.is_file()} == files
-    # Built again on the recycled folder: the same files as the build it replaces.
+    # Built again: the same files as the build it replaces.
     result = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     (out / "manifest.json").write_bytes((out / "manifest.json").read_bytes())  # same content: no-op
     assert _run_build(small_materials, out).wait() == 0  # up to date: kept
     (small_materials / "text" / "vi.yml").write_text(
         (small_materials / "text" / "vi.yml").read_text(encoding="utf-8").replace(
             "Nhân viên cửa hàng", "Nhân viên tại đây"), encoding="utf-8")
-    assert _run_build(small_materials, out).wait() == 0  # back to the first input, on a recycled folder
+    assert _run_build(small_materials, out).wait() == 0  # back to the first input
     again = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     listed = {Path(e["path"]) for e in json.loads(again[Path("manifest.json")])["files"]}
     assert again.keys() == listed | {Path("manifest.json")} and result != files  # nothing left over

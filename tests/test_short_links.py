@@ -96,8 +96,9 @@ def test_every_bundled_stores_code_is_version_4_or_lower(kit: str) -> None:
 def _go_pages(project: Project, root: Path) -> BuildContext:
     """The site stage's go pages alone (no mkdocs), into `root/out`."""
     (root / "out").mkdir(parents=True)
-    ctx = BuildContext(project=project, out=Output(root / "out"), options=Options(), previous=None,
-                       previous_root=root / "prev", cache=root / "cache", memo=Memo(root / "cache"))
+    memo = Memo(root / "cache")
+    ctx = BuildContext(project=project, out=Output(root / "out", memo), options=Options(), previous=None,
+                       previous_root=root / "prev", cache=root / "cache", memo=memo)
     site._write_go_pages(ctx)
     return ctx
 

@@ -14,6 +14,7 @@ import pytest
 
 from campaign_kit.errors import BuildError
 from campaign_kit.materials import load_project
+from campaign_kit.memo import Memo
 from campaign_kit.model import Store
 from campaign_kit.output import Output
 from campaign_kit.pipeline import Options, build
@@ -170,7 +171,7 @@ def test_fonts_cover_vietnamese_khmer_chinese(built_site: tuple[Path, tuple[str,
 
 def test_downloads_listing_and_store_files(site_materials: Path, tmp_path: Path) -> None:
     project = load_project(site_materials)
-    out = Output(tmp_path / "out")
+    out = Output(tmp_path / "out", Memo(tmp_path / "cache"))
     out.stage = "print"
     pdf = out.write_bytes("print/poster-a3-vi.pdf", b"%PDF-1.7 fake poster", "poster", lang="vi", format="A3")
     out.write_bytes("print/poster-a3-vi.png", b"\x89PNG fake", "preview", preview_of="print/poster-a3-vi.pdf")

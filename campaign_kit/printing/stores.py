@@ -574,7 +574,6 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
                        progress: Callable[..., Iterator[Any]] | None = None,
                        batch: int = BATCH, context: str | None = None,
                        renderer: Renderer | None = None,
-                       kept: Callable[[str, str], bool] | None = None,
                        item_keys: dict[str, str] | None = None) -> Iterator[PlannedItem]:
     """Every store's banner and card, in store order.
 
@@ -583,7 +582,6 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
     besides the store rows (materials without the store lists): with it, a store whose row is
     unchanged is not even planned again (planning 40,000 items takes 3 s), its files are looked
     up under the keys its items had last time. `renderer`: the build's (a new one if none).
-    `kept(rel, path)`: the output has that very entry at `rel` already (no need to look for it).
     `item_keys`: filled with each item's output path -> its key (a print batch's pages, `Batch`)."""
     printer = StorePrinter(project.default_lang, renderer or Renderer(), memo)
     plans_key = memo.key("store-plans", salt=printer.salt, context=context) if context is not None else None
@@ -592,7 +590,7 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
     to_plan = []
     for store in stores:
         known = plans.get(store)
-        if known and all(_there(memo.known(Key(key)), rel, kept) for _name, key, rel in known):
+        if known and all(_there(memo.get(Key(key), look=False)) for _name, key, _rel in known):
             planned[store.store_id] = known
         else:
             to_plan.append(store)
@@ -626,15 +624,15 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
     formats = project.formats
     for store in stores:
         for format_name, key, rel in planned[store.store_id]:
-            found = memo.known(Key(key))
+            found = memo.get(Key(key), look=False)
             assert found is not None, rel  # found or made above
             if item_keys is not None:
                 item_keys[rel] = key
             yield PlannedItem(store, format_name, formats[format_name], found[0], found[1], rel)
 
 
-def _there(found: tuple[str, tuple[str, int]] | None, rel: str, kept: Callable[[str, str], bool] | None) -> bool:
-    return found is not None and ((kept is not None and kept(rel, found[0])) or os.path.exists(found[0]))
+def _there(found: tuple[str, tuple[str, int]] | None) -> bool:
+    return found is not None and os.path.exists(found[0])
 
 
 class _Plans:

@@ -86,15 +86,17 @@ def run(ctx: BuildContext, made: Made) -> None:
                            title=bundle.title,
                            files="\n".join([f"{names[rel]}\0{part}" for rel, (part, _) in zip(files, entries)]))
 
-        def write(target: Path, bundle: Bundle = bundle, names: dict[str, str] = names) -> None:
+        def write(bundle: Bundle = bundle, names: dict[str, str] = names) -> Path:
             text = readme(project, bundle, made.files, names).encode("utf-8-sig")
+            target = ctx.memo.temp(bundle.slug)
             write_zip(target, {names[rel]: ctx.out.root / rel for rel in bundle.files} | {README: text})
+            return target
         # The directive(s) its files follow: the change report names them when a bundle changes.
         directives = sorted({str(directive) for _, directive in entries if directive})
         meta: dict[str, Any] = dict(bundle.meta)
-        ctx.memo.link_written(ctx.out, f"downloads/bundles/{bundle.slug}.zip", key, write, "bundle",
-                              audience=bundle.audience, items=len(bundle.files), title=bundle.title,
-                              directive="; ".join(directives) or None, **meta)
+        ctx.memo.link(ctx.out, f"downloads/bundles/{bundle.slug}.zip", key, write, "bundle",
+                      audience=bundle.audience, items=len(bundle.files), title=bundle.title,
+                      directive="; ".join(directives) or None, **meta)
 
 
 def _readme_meta(info: Artifact) -> str:

@@ -212,9 +212,9 @@ def _clips(ctx: BuildContext, project: Project, clips: dict[tuple[str, str], lis
             with ThreadPoolExecutor(max_workers=max(1, ctx.options.jobs)) as pool:
                 done = pool.map(lambda job, target: job[1](target), jobs, targets)
                 for (key, _), made_file in zip(jobs, ctx.progress(done, "clips", total=len(jobs))):
-                    ctx.memo.remember(key, *ctx.memo.keep_file(made_file))
+                    ctx.memo.put(key, made_file)
     for rel, key, kind, meta in links:
-        ctx.memo.link_written(ctx.out, rel, key, _missing(rel), kind, **meta)
+        ctx.memo.link(ctx.out, rel, key, _missing(rel), kind, **meta)
     for lang, text in captions.items():
         ctx.out.write_text(f"downloads/clips/{lang}/captions.vtt", text, "captions", lang=lang,
                            seconds=CLIP_SECONDS)
@@ -240,8 +240,8 @@ def qr_frame() -> int:
     return starts()[index] + CARDS[index].frames // 2
 
 
-def _missing(rel: str) -> Callable[[Path], None]:
-    def write(_: Path) -> None:
+def _missing(rel: str) -> Callable[[], bytes]:
+    def write() -> bytes:
         raise BuildError(f"{rel}: its encode is not in the cache (it was removed during the build)")
     return write
 
@@ -298,7 +298,7 @@ def _audio(ctx: BuildContext, project: Project, encodes: Encodes) -> None:
                     true_peak_dbtp=report["true_peak_dbtp"], seconds=report["seconds"],
                     target_lufs=audio_mod.TARGET_LUFS, transcript=f"downloads/messages/{lang}/{LOUDSPEAKER}.txt",
                     report=stem + ".json")
-        ctx.memo.link_written(ctx.out, stem + ".mp3", key, _missing(stem + ".mp3"), "audio", **meta)
+        ctx.memo.link(ctx.out, stem + ".mp3", key, _missing(stem + ".mp3"), "audio", **meta)
         ctx.out.write_bytes(stem + ".json", raw, "audio-report", lang=lang, message=LOUDSPEAKER,
                             draft=draft, audio=stem + ".mp3")
 
@@ -326,8 +326,7 @@ def _make_audio(ctx: BuildContext, project: Project, lang: str, stem: str, draft
         target = Path(folder) / "out.mp3"
         measured = audio_mod.normalise(source, target, stem + ".mp3")
         probed = _audio_probe(target, stem + ".mp3")
-        sha256, size = ctx.memo.keep_file(target)
-    ctx.memo.remember(key, sha256, size)
+        ctx.memo.put(key, target)
     words = project.text(project.default_lang, "media")
     title = words["audio_draft_title"] if draft else words["audio_title"]
     report = {

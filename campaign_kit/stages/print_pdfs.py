@@ -53,12 +53,11 @@ def run(ctx: BuildContext, made: Made) -> None:
     renderer = Renderer()  # this build's: templates, fonts and stylesheet read once, passed down
     for item in _general_items(ctx, renderer):
         directive = general_directive(project, item.lang)
-        ctx.out.link(item.rel, ctx.memo.content_path(item.pdf[0]), item.kind, sha256=item.pdf,
+        ctx.out.link(item.rel, item.pdf, item.kind,
                      lang=item.lang, format=item.format_name, directive=directive.reference if directive else None,
                      variant=item.variant)
         if item.png is not None:
-            ctx.out.link(preview_rel(item.rel), ctx.memo.content_path(item.png[0]), "preview", sha256=item.png,
-                         preview_of=item.rel)
+            ctx.out.link(preview_rel(item.rel), item.png, "preview", preview_of=item.rel)
     if project.settings.support_points and project.stores:
         _store_items(ctx, renderer)
 
@@ -218,12 +217,12 @@ def _store_items(ctx: BuildContext, renderer: Renderer) -> None:
     sampled: set[tuple[str, str]] = set()
     keys: dict[str, str] = {}
     pages: list[tuple[Store, str, str]] = []
-    for store, fmt_name, fmt, pdf_path, claim, rel in render_store_items(
+    for store, fmt_name, fmt, _path, claim, rel in render_store_items(
             project, project.stores, jobs=ctx.options.jobs, memo=ctx.memo,
             progress=ctx.progress, context=ctx.materials_digest(stores=False), renderer=renderer,
-            kept=ctx.out.keeps, item_keys=keys):
+            item_keys=keys):
         pages.append((store, fmt_name, keys[rel]))
-        ctx.out.link(rel, pdf_path, fmt.kind, sha256=claim, store_id=store.store_id,
+        ctx.out.link(rel, claim, fmt.kind, store_id=store.store_id,
                      carrier=store.carrier, district=store.district, province=store.province, format=fmt_name,
                      directive=reference)
         # One preview per carrier and format shows what every store of that carrier gets.

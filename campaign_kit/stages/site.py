@@ -172,7 +172,7 @@ def _link_language(ctx: BuildContext, one: _Lang, shared: Shared) -> None:
         if rel.endswith(".html"):
             _link_page(ctx, one.built, rel, prefix, lang, one.slots.get(rel, {}), moved, site_path, mapping)
         else:
-            _link(ctx, prefix + rel, ctx.memo.content_path(known[0]), lang, known)
+            _link(ctx, prefix + rel, lang, known)
             _twins(ctx, prefix + rel, known, lang)
     faces, names = shared.faces[prefix]
     up = "../" * (prefix.count("/") + 1)
@@ -182,7 +182,7 @@ def _link_language(ctx: BuildContext, one: _Lang, shared: Shared) -> None:
 
 def _write_shared(ctx: BuildContext, shared: Shared) -> None:
     for rel, known in sorted(shared.files.items()):
-        _link(ctx, rel, ctx.memo.content_path(known[0]), None, known)
+        _link(ctx, rel, None, known)
         _twins(ctx, rel, known, None)
 
 
@@ -221,13 +221,13 @@ def _thumb(ctx: BuildContext, preview: str) -> Thumb | None:
     """Made once per preview content and kept in the cache; None for a preview that is no image
     (the page then shows the preview itself, as before)."""
     try:
-        source, known, width, height = cached_thumb(ctx.memo, ctx.out.digest(preview)[0],
+        _source, known, width, height = cached_thumb(ctx.memo, ctx.out.digest(preview)[0],
                                              lambda: (ctx.out.root / preview).read_bytes())
     except (OSError, PIL.UnidentifiedImageError) as exc:
         ctx.warn(f"site: no thumbnail of {preview}: {exc}")
         return None
     rel = thumb_path(preview)
-    _link(ctx, rel, source, None, known)
+    _link(ctx, rel, None, known)
     return Thumb(rel, width, height)
 
 
@@ -249,10 +249,9 @@ def _link_page(ctx: BuildContext, built: Built, rel: str, prefix: str, lang: str
     ctx.memo.link(ctx.out, prefix + rel, key, make, "page", lang=lang)
 
 
-def _link(ctx: BuildContext, rel: str, source: Path | str, lang: str | None,
-          known: tuple[str, int] | None) -> None:
+def _link(ctx: BuildContext, rel: str, lang: str | None, known: tuple[str, int]) -> None:
     _check_owner(ctx, rel)
-    ctx.out.link(rel, source, _kind(rel), sha256=known, keyed=True, lang=lang)
+    ctx.out.link(rel, known, _kind(rel), lang=lang)
 
 
 def _check_owner(ctx: BuildContext, rel: str) -> None:
