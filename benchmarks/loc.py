@@ -5,9 +5,10 @@
 
 Counts lines that are neither blank nor only a comment (docstrings count: they are read).
 `output.py` holds two concerns: the output contract (safe paths, writing, the manifest, the
-swap) and the bookkeeping that recycles the staging folder and trusts kept files; its top-level
-names and `Output`'s members are counted as one or the other by `CONTRACT` (everything else in
-it is bookkeeping, counted with "caching").
+swap) and the bookkeeping that links kept files only once checked (and, before issue 14,
+recycled the staging folder); its top-level names and `Output`'s members are counted as one or
+the other by `CONTRACT` (everything else in it is bookkeeping, counted with "caching"; names of
+older revisions stay in it, so that they are counted the same way).
 """
 
 from __future__ import annotations

@@ -87,10 +87,10 @@ def _build(materials: Path, out: Path, options: Options, memo: Memo) -> BuildRep
     # The output stays up to date until the day the first letter waiting for its date applies.
     until = min((d.date for d in project.directives if d.deferred), default=None)
     freshness.forget(memo)
-    staging, deleting = staging_dir(out)
+    staging, recycled, deleting = staging_dir(out)
     try:
         previous = read_manifest(out)
-        output = Output(staging, memo, previous=manifest_hashes(previous))
+        output = Output(staging, memo, previous=manifest_hashes(previous), recycled=recycled)
         ctx = BuildContext(project=project, out=output, options=options, previous=previous,
                            previous_root=out, cache=cache, memo=memo, inputs=inputs, sources=sources)
         ctx.warnings.extend(map(str, project.notices))  # said by load_project; counted for --strict

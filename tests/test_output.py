@@ -54,15 +54,17 @@ def test_swap_replaces_whole_output_and_keeps_nothing_half_written(tmp_path: Pat
     out = tmp_path / "site"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    staging, deleting = staging_dir(out)
-    assert deleting is None and not any(staging.iterdir())
+    staging, recycled, deleting = staging_dir(out)
+    assert recycled == {} and deleting is None and not any(staging.iterdir())
     (staging / "new.txt").write_text("new")
     swap_in(staging, out)
     assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
     assert sorted(p.name for p in staging.iterdir()) == ["old.txt"]  # the previous output, until the next build
     (tmp_path / "site.deleting.1").mkdir()  # left by a killed build
-    again, deleting = staging_dir(out)  # the next build: an empty folder at once, the old one deleted alongside
-    assert again == staging and not any(staging.iterdir()) and deleting is not None
+    # Not as a manifest describes it: not recycled; the next build gets an empty folder at once,
+    # the old one deleted alongside.
+    again, recycled, deleting = staging_dir(out)
+    assert again == staging and recycled == {} and not any(staging.iterdir()) and deleting is not None
     assert deleting.wait() == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "site.staging"]
 
@@ -71,8 +73,8 @@ def test_each_output_ends_exactly_as_written(tmp_path: Path) -> None:
     out = tmp_path / "site"
     for files in ({"a/x.txt": "1", "a/b/y.txt": "2", "keep.txt": "3"}, {"keep.txt": "3", "c.txt": "4"},
                   {"a/b/y.txt": "5"}, {"keep.txt": "6"}):
-        staging, deleting = staging_dir(out)
-        output = Output(staging, Memo(tmp_path / "cache"))
+        staging, recycled, deleting = staging_dir(out)
+        output = Output(staging, Memo(tmp_path / "cache"), recycled=recycled)
         for rel, text in files.items():
             output.write_text(rel, text, "asset")
         output.write_manifest()
@@ -82,13 +84,49 @@ def test_each_output_ends_exactly_as_written(tmp_path: Path) -> None:
         found = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()}
         assert found == files | {"manifest.json": found["manifest.json"]}
         assert not [p for p in out.rglob("*") if p.is_dir() and not any(p.iterdir())]  # no empty folders
+    assert staging_dir(out)[1]  # the output before last is recycled: its files are known
+    assert not (tmp_path / "site.staging" / "manifest.json").exists()  # in use: not trusted if the build dies
+
+
+def test_recycled_folder_keeps_only_intact_entries(tmp_path: Path) -> None:
+    """A recycled file that is still the memo's entry of its content stays (same inode, no link);
+    one changed in place is discarded, made again and linked; a stray file recycles nothing."""
+    out, memo = tmp_path / "site", Memo(tmp_path / "cache")
+    for text in ("first", "second"):
+        staging, recycled, _ = staging_dir(out)
+        output = Output(staging, memo, recycled=recycled)
+        output.write_text("a/page.txt", text, "asset")
+        output.write_bytes("stores/x/card.pdf", b"%PDF cached", "store-card")
+        output.check_files(output.write_manifest())
+        swap_in(staging, out)
+    staging, recycled, _ = staging_dir(out)  # the first output
+    card = staging / "stores/x/card.pdf"
+    inode = card.stat().st_ino
+    page = staging / "a/page.txt"
+    page.chmod(0o644)
+    with open(page, "r+b") as f:  # changed in place: its entry (same inode) is no longer intact
+        f.write(b"FIRST")
+    os.utime(page, ns=(time.time_ns(), page.stat().st_mtime_ns + 10**9))  # a later write's time, as in real life
+    output = Output(staging, memo, recycled=recycled)
+    output.write_bytes("stores/x/card.pdf", b"%PDF cached", "store-card")
+    assert card.stat().st_ino == inode  # kept as it was: no link made
+    damaged = page.stat().st_ino
+    output.write_text("a/page.txt", "first", "asset")  # its entry is the damaged file: discarded, made again
+    assert memo.repairs and page.stat().st_ino != damaged
+    output.check_files(output.write_manifest(), full=True)
+    assert page.read_text() == "first"
+    swap_in(staging, out)
+    staging, _, _ = staging_dir(out)
+    (staging / "a" / "stray.txt").write_text("not in its manifest")
+    again, recycled, deleting = staging_dir(out)
+    assert recycled == {} and not any(again.iterdir()) and deleting is not None and deleting.wait() == 0
 
 
 def test_a_published_file_changed_in_place_is_not_trusted(tmp_path: Path) -> None:
     """Published files are the memo's entries (one inode): one changed in place is seen by its
     stamp, discarded, never linked again, and the output no longer matches its manifest."""
     out, memo = tmp_path / "site", Memo(tmp_path / "cache")
-    staging, _ = staging_dir(out)
+    staging, _, _ = staging_dir(out)
     output = Output(staging, memo)
     output.write_bytes("stores/x/card.pdf", b"%PDF cached", "store-card")
     manifest = output.write_manifest()
@@ -101,7 +139,7 @@ def test_a_published_file_changed_in_place_is_not_trusted(tmp_path: Path) -> Non
         f.write(b"%PDF CACHED")
     with pytest.raises(BuildError, match="differ from its manifest"):
         Output(out, memo).check_files(manifest)
-    staging, _ = staging_dir(out)
+    staging, _, _ = staging_dir(out)
     memo = Memo(tmp_path / "cache")  # the next build's
     with pytest.raises(DamagedEntry):
         Output(staging, memo).link("stores/x/card.pdf", (os.path.basename(entry), 11), "store-card")
