@@ -4,8 +4,9 @@ Every input that shapes an output goes into one fingerprint: the bytes of `mater
 `docs/`, `templates/` and `mkdocs.yml`, the pipeline's code and library versions
 (`memo.code_version`), the fonts on this machine (path, size and date of each file), inputs
 outside these folders such as a print profile (path, size and date), and the build options. A
-build records its fingerprint in the memo once its output is in place; the next build with the
-same fingerprint, and an output still as its manifest says, stops there.
+build records its fingerprint and its manifest's sha256 in the memo once its output is in place;
+the next build with that fingerprint stops there if the output has that very manifest (a build
+that put another output in place, then failed, left another) and every file is as it says.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import json
 import logging
 import stat
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-from .memo import Key, Memo, code_version, digest
+from .memo import Key, Memo, code_version, digest, file_hashes
 from .output import MANIFEST, differences
 
 log = logging.getLogger("campaign_kit")
@@ -29,22 +30,17 @@ FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 RECORD, LAST = "last-build", Key("last-build")
 
 
-def _hashes(root: Path, wanted: Iterable[Path], prefix: str = "") -> dict[str, str]:
-    return {prefix + p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(wanted) if p.is_file() and "__pycache__" not in p.parts}
-
-
 def material_hashes(materials: Path, kit: str) -> dict[str, str]:
     """sha256 of every file of `materials/` that kit `kit` reads, by its path inside it: all but
     the other kits' folders (an edited store list of Long An rebuilds nothing of Lạng Sơn)."""
     own = f"kits/{kit}/"
-    return _hashes(materials, (p for p in materials.rglob("*") if not (rel := p.relative_to(materials).as_posix())
+    return file_hashes(materials, (p for p in materials.rglob("*") if not (rel := p.relative_to(materials).as_posix())
                                .startswith("kits/") or rel.startswith(own) or rel.count("/") == 1))
 
 
 def source_hashes() -> dict[str, str]:
     """sha256 of every file of `docs/`, `templates/` and `mkdocs.yml`, by its path in the repository."""
-    return _hashes(REPO, [REPO / "mkdocs.yml", *(REPO / "docs").rglob("*"), *(REPO / "templates").rglob("*")])
+    return file_hashes(REPO, [REPO / "mkdocs.yml", *(REPO / "docs").rglob("*"), *(REPO / "templates").rglob("*")])
 
 
 def fingerprint(materials: tuple[Path, str] | dict[str, str], options: Any, extra_files: tuple[str, ...] = (),
@@ -54,13 +50,13 @@ def fingerprint(materials: tuple[Path, str] | dict[str, str], options: Any, extr
     hashes = material_hashes(*materials) if isinstance(materials, tuple) else materials
     return digest(code_version(), repr(options), *(f"materials/{k}\0{v}" for k, v in sorted(hashes.items())),
                   *(f"{k}\0{v}" for k, v in sorted((source_hashes() if sources is None else sources).items())),
-                  *fonts_digest(), *_stats(map(Path, extra_files)))
+                  *fonts_digest(), *filter(None, map(_stat, map(Path, extra_files))))
 
 
 @functools.lru_cache(maxsize=1)
 def fonts_digest() -> tuple[str, ...]:
     """Path, size and date of every font file on this machine."""
-    return tuple(_stats(p for folder in FONT_DIRS if folder.is_dir() for p in sorted(folder.rglob("*"))))
+    return tuple(filter(None, (_stat(p) for folder in FONT_DIRS if folder.is_dir() for p in sorted(folder.rglob("*")))))
 
 
 def up_to_date(out: Path, memo: Memo, key_of: Callable[[tuple[str, ...]], str],
@@ -91,21 +87,10 @@ def record(memo: Memo, key: str, warnings: tuple[str, ...], extra_files: tuple[s
                              "extra_files": extra_files, "until": until})
 
 
-def forget(memo: Memo) -> None:
-    """Before a build changes the output: until it records its own, none is up to date."""
-    memo.save(RECORD, LAST, None)
-
-
-def _stats(paths: Iterable[Path]) -> list[str]:
-    """Path, size and date of each file (of a missing one: that it is missing; folders: nothing),
-    one `stat` each (the fonts' thousands of files are read at every build's start)."""
-    result = []
-    for path in paths:
-        try:
-            st = path.stat()
-        except OSError:
-            result.append(f"{path}\0missing")
-            continue
-        if stat.S_ISREG(st.st_mode):
-            result.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
-    return result
+def _stat(path: Path) -> str | None:
+    """Path, size and date of a file, by one `stat` (missing: that it is; a folder: None)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return f"{path}\0missing"
+    return f"{path}\0{st.st_size}\0{st.st_mtime_ns}" if stat.S_ISREG(st.st_mode) else None

@@ -13,6 +13,7 @@ are kept one per name for one key (`load`/`save`), checked by their sha256.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -20,7 +21,7 @@ import pickle
 import time
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NewType
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NewType
 
 from .errors import BuildError
 
@@ -46,34 +47,30 @@ class DamagedEntry(BuildError):
         self.path = path
 
 
+def file_hashes(root: Path, wanted: Iterable[Path]) -> dict[str, str]:
+    """sha256 of each file of `wanted` (not those of `__pycache__`), by its path inside `root`."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(wanted) if p.is_file() and "__pycache__" not in p.parts}
+
+
 @functools.lru_cache(maxsize=1)  # one value per process: the source does not change under it
 def code_version() -> str:
     """Part of every key: the pipeline's own source (every file of the package) and the versions
     of the libraries that shape outputs. Any code change misses the whole memo."""
-    h = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for name in LIBRARIES:
-        try:
-            h.update(f"{name}=={metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{name} missing\0".encode())
-    return h.hexdigest()
+    return digest(*(f"{k}\0{v}" for k, v in file_hashes(PACKAGE, PACKAGE.rglob("*")).items()),
+                  *(f"{name}=={_version(name)}" for name in LIBRARIES))
+
+
+def _version(library: str) -> str:
+    try:
+        return metadata.version(library)
+    except metadata.PackageNotFoundError:
+        return "missing"
 
 
 def digest(*parts: str) -> str:
     """sha256 over strings, each ended by NUL (so ("ab", "c") and ("a", "bc") differ)."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part.encode("utf-8") + b"\0")
-    return h.hexdigest()
-
-
-def encode(value: object) -> str:
-    """An input as the text its key is made of: strings as they are, anything else by `repr`
-    (the inputs are frozen records, tuples, sorted dicts and numbers, whose repr is stable)."""
-    return value if isinstance(value, str) else repr(value)
+    return hashlib.sha256("".join(part + "\0" for part in parts).encode("utf-8")).hexdigest()
 
 
 def file_sha256(path: Path | str) -> tuple[str, int]:
@@ -83,9 +80,11 @@ def file_sha256(path: Path | str) -> tuple[str, int]:
 
 
 def key(what: str, /, **inputs: object) -> Key:
-    """The key of one piece of work: what it is, each input by name, and the code version (also
-    for worker processes, which have no `Memo`)."""
-    return Key(digest(code_version(), what, *(f"{name}={encode(value)}" for name, value in sorted(inputs.items()))))
+    """The key of one piece of work: what it is, each input by name (strings as they are, anything
+    else by `repr`: the inputs are frozen records, tuples, sorted dicts and numbers, whose repr is
+    stable) and the code version (also for worker processes, which have no `Memo`)."""
+    return Key(digest(code_version(), what, *(f"{name}={value if isinstance(value, str) else repr(value)}"
+                                              for name, value in sorted(inputs.items()))))
 
 
 class Memo:
@@ -94,22 +93,14 @@ class Memo:
     def __init__(self, cache: Path) -> None:
         self.cache = cache
         self.root = cache / "memo"
-        self._keys: dict[str, tuple[str, int]] = {}
-        self._stamps: dict[str, Stamp] = {}
-        self._loaded = self._changed = False
-        self._started = 0
+        kept = self.load("index", Key("index"))
+        self._keys: dict[str, tuple[str, int]] = kept[0] if isinstance(kept, tuple) else {}
+        self._stamps: dict[str, Stamp] = kept[1] if isinstance(kept, tuple) else {}
+        self._started = time.time_ns()  # entries made from now on (by workers too) are this build's
+        self._changed = False
         self.repairs: list[str] = []  # damaged entries found (and discarded): said as warnings
 
     key = staticmethod(key)
-
-    def _index(self) -> dict[str, tuple[str, int]]:
-        if not self._loaded:
-            self._loaded = True
-            kept = self.load("index", Key("index"))
-            if isinstance(kept, tuple) and len(kept) == 2:
-                self._keys, self._stamps = kept
-            self._started = time.time_ns()  # entries made from now on (by workers too) are this build's
-        return self._keys
 
     def flush(self) -> None:
         """Write the index back if this build added to it (before its output is published)."""
@@ -125,7 +116,6 @@ class Memo:
 
     def intact(self, sha256: str, st: os.stat_result) -> bool:
         """A file with this `stat` is the entry of `sha256`, as it was made (one look-up)."""
-        self._index()
         return self._stamps.get(sha256) == (st.st_ino, st.st_size, st.st_mtime_ns)
 
     def check(self, sha256: str, size: int) -> str | None:
@@ -140,35 +130,21 @@ class Memo:
             return path
         new = sha256 not in self._stamps and st.st_mtime_ns > self._started
         if st.st_size == size and (new or file_sha256(path) == (sha256, size)):
-            self._stamp(sha256, st)
+            self._stamps[sha256] = (st.st_ino, st.st_size, st.st_mtime_ns)
+            self._changed = True
             return path
         self.discard(path)
         return None
 
-    def _stamp(self, sha256: str, st: os.stat_result) -> None:
-        self._stamps[sha256] = (st.st_ino, st.st_size, st.st_mtime_ns)
-        self._changed = True
-
-    def keep(self, data: bytes) -> tuple[str, tuple[str, int]]:
-        """Keep `data` by its content (written only if no intact entry has it)."""
-        sha256 = hashlib.sha256(data).hexdigest()
-        return self._add(sha256, len(data), lambda path: _write(path, data)), (sha256, len(data))
-
-    def keep_file(self, made: Path) -> tuple[str, int]:
-        """Move a file just made (too big for memory, or a tool's output) in by its content."""
-        sha256, size = file_sha256(made)
-        self._add(sha256, size, lambda path: os.replace(made, path))
-        made.unlink(missing_ok=True)
+    def keep(self, data: bytes | Path) -> tuple[str, int]:
+        """Keep `data` by its content: bytes, or a file just made (too big for memory, or a tool's
+        output), moved in. Written only if no intact entry has it; stamped when next checked."""
+        sha256, size = file_sha256(data) if isinstance(data, Path) else (hashlib.sha256(data).hexdigest(), len(data))
+        if self.check(sha256, size) is None:
+            _write(self.content_path(sha256), data)
+        if isinstance(data, Path):
+            data.unlink(missing_ok=True)  # kept already
         return sha256, size
-
-    def _add(self, sha256: str, size: int, write: Callable[[str], object]) -> str:
-        path = self.check(sha256, size)
-        if path is None:
-            path = self.content_path(sha256)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            write(path)
-            self._stamp(sha256, os.stat(path))
-        return path
 
     def discard(self, path: str) -> None:
         """Remove a damaged entry (said once), so that the build makes it again."""
@@ -185,18 +161,18 @@ class Memo:
     def get(self, key: Key, look: bool = True) -> Found | None:
         """The kept file of `key`, if it is there and intact (`look=False`: not looked at, as the
         output checks what it links)."""
-        known = self._index().get(key)
+        known = self._keys.get(key)
         return None if known is None or (look and not self.check(*known)) else (self.content_path(known[0]), known)
 
     def remember(self, key: Key, sha256: str, size: int) -> tuple[str, int]:
         """Record that `key` made the kept content `sha256` (already in the store)."""
-        self._index()[key] = (sha256, size)
+        self._keys[key] = (sha256, size)
         self._changed = True
         return sha256, size
 
     def put(self, key: Key, data: bytes | Path) -> Found:
         """Keep `data` (bytes, or a file just made, moved in) as the result of `key`."""
-        sha256, size = self.keep_file(data) if isinstance(data, Path) else self.keep(data)[1]
+        sha256, size = self.keep(data)
         return self.content_path(sha256), self.remember(key, sha256, size)
 
     def read(self, key: Key, make: Callable[[], bytes]) -> bytes:
@@ -207,21 +183,17 @@ class Memo:
                 return read_checked(found[0], found[1][0])
             except DamagedEntry:
                 self.discard(found[0])
-        data = make()
-        self.put(key, data)
+        self.put(key, data := make())
         return data
 
     def link(self, out: Output, rel: str, key: Key, make: Callable[[], bytes | Path], kind: str,
              **meta: Any) -> None:
         """Put the file of `key` at `rel` in the output; if there is none (or it is damaged), made
         by `make()` first: its bytes, or a file it wrote (`temp`), moved in."""
-        found = self.get(key, look=False)
-        if found is not None:
-            try:
-                out.link(rel, found[1], kind, **meta)
+        if (found := self._keys.get(key)) is not None:
+            with contextlib.suppress(DamagedEntry):  # discarded: made again below
+                out.link(rel, found, kind, **meta)
                 return
-            except DamagedEntry:
-                pass  # discarded: made again
         out.link(rel, self.put(key, make())[1], kind, **meta)
 
     def temp(self, name: str) -> Path:
@@ -264,17 +236,16 @@ def keep_content(root: Path | str, data: bytes) -> tuple[str, tuple[str, int]]:
 
 def read_checked(path: str, sha256: str) -> bytes:
     """The bytes of an entry, checked against its name (else `DamagedEntry`)."""
-    with open(path, "rb") as f:
-        data = f.read()
+    data = Path(path).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         raise DamagedEntry(path)
     return data
 
 
-def _write(target: Path | str, data: bytes) -> None:
-    """Write an entry atomically (another build may be writing the same one)."""
+def _write(target: Path | str, data: bytes | Path) -> None:
+    """Write an entry atomically (another build may be writing the same one); a file is moved in."""
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    temp = f"{target}.{os.getpid()}.part"
-    with open(temp, "wb") as f:
-        f.write(data)
-    os.replace(temp, target)
+    if isinstance(data, bytes):
+        (temp := Path(f"{target}.{os.getpid()}.part")).write_bytes(data)
+        data = temp
+    os.replace(data, target)

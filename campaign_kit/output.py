@@ -112,7 +112,7 @@ class Output:
         return target
 
     def write_bytes(self, relpath: str, data: bytes, kind: str, **meta: Any) -> Path:
-        self.link(relpath, self.memo.keep(data)[1], kind, **meta)
+        self.link(relpath, self.memo.keep(data), kind, **meta)
         return self.root / relpath
 
     def write_text(self, relpath: str, text: str, kind: str, **meta: Any) -> Path:
@@ -283,16 +283,15 @@ def staging_dir(out: Path) -> tuple[Path, Hashes, subprocess.Popen[bytes] | None
 def _listing(folder: Path) -> set[str] | None:
     """Every file under `folder` (None if anything is neither a file nor a folder: not ours)."""
     found: set[str] = set()
-    todo = [""]
+    todo = [""]  # folders to list: "" and "a/b/"
     while todo:
         rel = todo.pop()
-        with os.scandir(os.path.join(folder, rel) if rel else folder) as entries:
+        with os.scandir(f"{folder}/{rel}") as entries:
             for entry in entries:
-                path = f"{rel}/{entry.name}" if rel else entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    todo.append(path)
+                    todo.append(f"{rel}{entry.name}/")
                 elif entry.is_file(follow_symlinks=False):
-                    found.add(path)
+                    found.add(rel + entry.name)
                 else:
                     return None
     return found

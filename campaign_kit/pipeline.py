@@ -86,7 +86,6 @@ def _build(materials: Path, out: Path, options: Options, memo: Memo) -> BuildRep
     key = key_of(extra)
     # The output stays up to date until the day the first letter waiting for its date applies.
     until = min((d.date for d in project.directives if d.deferred), default=None)
-    freshness.forget(memo)
     staging, recycled, deleting = staging_dir(out)
     try:
         previous = read_manifest(out)

@@ -122,6 +122,34 @@ def test_recycled_folder_keeps_only_intact_entries(tmp_path: Path) -> None:
     assert recycled == {} and not any(again.iterdir()) and deleting is not None and deleting.wait() == 0
 
 
+def test_links_in_a_recycled_folder_are_never_kept(tmp_path: Path) -> None:
+    """A folder or a listed file that is a symbolic link recycles nothing: no link reaches the
+    output, and what it points at is left alone."""
+    out, memo = tmp_path / "site", Memo(tmp_path / "cache")
+    (tmp_path / "elsewhere.txt").write_text("page")
+
+    def build(staging: Path, recycled: dict[str, tuple[str, int]]) -> None:
+        output = Output(staging, memo, recycled=recycled)
+        output.write_text("a/page.txt", "page", "asset")
+        output.check_files(output.write_manifest())
+        swap_in(staging, out)
+
+    for _ in range(2):
+        build(*staging_dir(out)[:2])
+    (tmp_path / "site.staging" / "b").symlink_to(tmp_path)  # a folder elsewhere, not in its manifest
+    staging, recycled, deleting = staging_dir(out)
+    assert recycled == {} and not any(staging.iterdir()) and deleting is not None and deleting.wait() == 0
+    assert (tmp_path / "elsewhere.txt").exists()  # what the link pointed at is left alone
+    build(staging, recycled)
+    page = tmp_path / "site.staging" / "a" / "page.txt"
+    page.unlink()
+    page.symlink_to(tmp_path / "elsewhere.txt")  # the same bytes, but not the kept entry
+    staging, recycled, _ = staging_dir(out)
+    assert recycled == {}
+    build(staging, recycled)
+    assert not (out / "a/page.txt").is_symlink() and (out / "a/page.txt").read_text() == "page"
+
+
 def test_a_published_file_changed_in_place_is_not_trusted(tmp_path: Path) -> None:
     """Published files are the memo's entries (one inode): one changed in place is seen by its
     stamp, discarded, never linked again, and the output no longer matches its manifest."""

@@ -346,14 +346,15 @@ def shares(items: Sequence[T], jobs: int) -> list[list[T]]:
     return [list(items[i::n]) for i in range(n)] if items else []
 
 
-def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> Iterator[R]:
-    """`map(fn, items)` on up to `jobs` processes (in this process when one is enough).
+def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int, alone: int = 1) -> Iterator[R]:
+    """`map(fn, items)` on up to `jobs` processes; in this process when there are at most `alone`
+    items (starting a worker costs about 2 s: it imports WeasyPrint and reads the fonts).
 
     `fn` must be a module-level function and the items picklable. Processes are spawned, not
     forked: the parent already holds Pango/fontconfig state that must not be shared. They end with
     the build: when it stops early (an error, Ctrl+C, SIGTERM) they are killed, not left to render
     the rest, and a parent killed outright takes them with it (`faults.die_with_parent`)."""
-    if jobs <= 1 or len(items) <= 1:
+    if jobs <= 1 or len(items) <= alone:
         return map(fn, items)
 
     def results() -> Iterator[R]:

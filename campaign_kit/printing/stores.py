@@ -66,6 +66,9 @@ log = logging.getLogger("campaign_kit")
 STORE_KINDS = ("store-banner", "store-card")
 BATCH = 64
 """Items per task sent to a worker process: large enough to amortise the hand-over."""
+FEW_CHUNKS, FEW_BATCHES = 2, 4
+"""As many tasks as this are done in this process: a worker would take longer to start (a
+store edited composes its two items and two print batches again)."""
 
 QR_ERROR: Mapping[str, ErrorLevel] = {"store-banner": "Q", "store-card": "Q"}
 """Banners hang outdoors and get dirty: level Q. The card uses the same level, so a store's two
@@ -608,7 +611,7 @@ def render_store_items(project: Project, stores: Sequence[Store], jobs: int, mem
     todo.sort(key=lambda i: (i.sheet.carrier.id, i.store_id, i.format_name))
     chunks = [(todo[n:n + batch], [Key(keys[i.rel]) for i in todo[n:n + batch]], printer)
               for n in range(0, len(todo), batch)]
-    done = parallel_map(render_batch, chunks, jobs)
+    done = parallel_map(render_batch, chunks, jobs, alone=FEW_CHUNKS)
     by_id = {s.store_id: s for s in stores}
     problems: list[Problem] = []
     for found, made in (progress(done, "print: store banners and cards", total=len(chunks)) if progress else done):
@@ -743,7 +746,7 @@ def render_batches(project: Project, batches: Mapping[Key, Batch], jobs: int, me
         walk = () if sheet.digest in walked else (1,)  # `batch_check`
         walked.add(sheet.digest)
         tasks.append((printer, pages, batch_title(project, batch), key, batch.rel, walk))
-    done = parallel_map(render_batch_file, tasks, jobs)
+    done = parallel_map(render_batch_file, tasks, jobs, alone=FEW_BATCHES)
     for key, (sha256, size) in (progress(done, "print: print-shop batches", total=len(tasks)) if progress else done):
         memo.remember(key, sha256, size)
 

@@ -138,7 +138,7 @@ def build_language(build: LangBuild, project: Project, site_name: str, nav: list
         names = tuple(lang.name for lang in project.languages)
         chars = {"used": used_characters(build.site), "content": used_characters(build.site, drop=names),
                  "home": used_characters(build.site, only=build.site / "index.html")}
-        files = {path.relative_to(build.site).as_posix(): memo.keep_file(path)
+        files = {path.relative_to(build.site).as_posix(): memo.keep(path)
                  for path in sorted(build.site.rglob("*")) if path.is_file() and path.suffix != ".map"}
         shutil.rmtree(build.work)
         data = {"warnings": warnings, "files": files, **chars}

@@ -141,7 +141,7 @@ def _share_assets(ctx: BuildContext, langs: list[_Lang]) -> Shared:
     one file for the whole site."""
     project = ctx.project
     shared = Shared()
-    icon = ctx.memo.keep(favicon_png(project.campaign.colours.primary))[1]
+    icon = ctx.memo.keep(favicon_png(project.campaign.colours.primary))
     used = set().union(*(one.built.used | one.added for one in langs))
     for one in langs:
         prefix = one.build.prefix
@@ -152,9 +152,9 @@ def _share_assets(ctx: BuildContext, langs: list[_Lang]) -> Shared:
                                        one.built.home | one.added)
         names = {}
         for file, data in fonts_made.items():
-            target = shared.add(prefix, f"assets/fonts/{file}", ctx.memo.keep(data)[1])
+            target = shared.add(prefix, f"assets/fonts/{file}", ctx.memo.keep(data))
             names[file] = target.rpartition("/")[2]
-        shared.add(prefix, GENERATED_CSS, ctx.memo.keep(generated_css(project, faces, names))[1])
+        shared.add(prefix, GENERATED_CSS, ctx.memo.keep(generated_css(project, faces, names)))
         shared.faces[prefix] = (faces, names)
     return shared
 
