@@ -736,27 +736,31 @@ def render_batches(project: Project, batches: Mapping[Key, Batch], jobs: int, me
     wanted = {store.store_id: store for batch in missing.values() for store in batch.stores}
     items = {(i.store_id, i.format_name): i for i in plan_store_items(project, list(wanted.values()), printer)}
     tasks = []
-    walked: set[str] = set()
+    walked: dict[str, Key] = {}  # sheet digest -> the key saying a page of it was read (`batch_check`)
     for key, batch in missing.items():
         pages = [items[store.store_id, batch.format_name] for store in batch.stores]
         if [i.key(printer.salt) for i in pages] != list(batch.page_keys):
             raise BuildError(f"{batch.rel}: its pages were planned with other inputs than its store items")
         sheet = pages[0].sheet
         printer.press(sheet)  # laid out in this process and kept: the worker reads it
-        walk = () if sheet.digest in walked else (1,)  # `batch_check`
-        walked.add(sheet.digest)
+        read = memo.key("batch-page-read", sheet=sheet.digest)
+        walk = () if sheet.digest in walked or memo.get(read) else (1,)  # read by this build, or one before
+        walked[sheet.digest] = read
         tasks.append((printer, pages, batch_title(project, batch), key, batch.rel, walk))
     done = parallel_map(render_batch_file, tasks, jobs, alone=FEW_BATCHES)
     for key, (sha256, size) in (progress(done, "print: print-shop batches", total=len(tasks)) if progress else done):
         memo.remember(key, sha256, size)
+    for read in walked.values():
+        memo.put(read, b"read")  # every batch passed: a later build need not read its sheet's page again
 
 
 def batch_check(pdf: bytes, rel: str, walk: tuple[int, ...] = (1,)) -> None:
     """`require_pdfx4` on a batch: every page's boxes and the file's version, ids, XMP and
     output intent (about 20 ms), and the content of the pages in `walk` (0.1-0.2 s a page: its
     outlined text). The build reads the first page of the first batch of each sheet it composes
-    (the shared background, marks, slug font, one store's overlay); the other pages are the same
-    code's, which makes an overlay CMYK or refuses it (`compose_pages`). At 630 batches of a
+    (the shared background, marks, slug font, one store's overlay), remembered by the sheet: a
+    later build does not read another page of it. The other pages are the same code's, which
+    makes an overlay CMYK or refuses it (`compose_pages`). At 630 batches of a
     national build, reading a page of each would add 80 s of one core."""
     require_pdfx4(pdf, rel, walk=walk)
 
