@@ -18,6 +18,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
+from campaign_kit.memo import Memo
 from campaign_kit.model import Project
 from campaign_kit.printing import marks
 from campaign_kit.printing import stores as store_printing
@@ -181,6 +182,35 @@ def test_a_one_store_edit_changes_its_batches_alone(tmp_path: Path, made: Made,
             changed.add(rel)
     assert changed == {"downloads/print-shop/lang-son/viettelpost-banner-pdfx4.pdf",
                        "downloads/print-shop/lang-son/viettelpost-card-pdfx4.pdf"}
+
+
+def test_a_sheet_whose_page_was_read_is_not_read_again(tmp_path: Path, made: Made,
+                                                       printer: store_printing.StorePrinter,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build reads the content of one page of each sheet it composes batches of (`batch_check`);
+    a later build composing other batches of those sheets reads none, and a new memo reads again."""
+    reads: list[tuple[int, ...]] = []
+    check = store_printing.batch_check
+
+    def counted(pdf: bytes, rel: str, walk: tuple[int, ...] = (1,)) -> None:
+        reads.append(tuple(walk))
+        check(pdf, rel, walk)
+
+    monkeypatch.setattr(store_printing, "batch_check", counted)
+    sheets = {made.pages[rel][0].sheet.digest for rel in made.batches}
+
+    def compose(memo: Memo, build: str) -> list[tuple[int, ...]]:
+        reads.clear()
+        keyed = {memo.key("print-batch", rel=b.rel, build=build): b for b in made.batches.values()}
+        store_printing.render_batches(made.project, keyed, 1, memo, printer.renderer)
+        assert all(memo.get(key) for key in keyed)
+        return sorted(reads)
+
+    memo = Memo(tmp_path / "cache")
+    assert len(sheets) > 1
+    assert compose(memo, "first") == [()] * (len(made.batches) - len(sheets)) + [(1,)] * len(sheets)
+    assert compose(memo, "second") == [()] * len(made.batches)
+    assert compose(Memo(tmp_path / "another cache"), "third").count((1,)) == len(sheets)
 
 
 def test_banner_eyelets_every_half_metre_at_most() -> None:
