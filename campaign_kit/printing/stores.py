@@ -736,7 +736,7 @@ def render_batches(project: Project, batches: Mapping[Key, Batch], jobs: int, me
     wanted = {store.store_id: store for batch in missing.values() for store in batch.stores}
     items = {(i.store_id, i.format_name): i for i in plan_store_items(project, list(wanted.values()), printer)}
     tasks = []
-    walked: dict[str, Key] = {}  # sheet digest -> the key saying a page of it was read (`batch_check`)
+    walked: dict[str, Key] = {}  # sheet digest -> its key, for the sheets whose page this build reads
     for key, batch in missing.items():
         pages = [items[store.store_id, batch.format_name] for store in batch.stores]
         if [i.key(printer.salt) for i in pages] != list(batch.page_keys):
@@ -745,13 +745,14 @@ def render_batches(project: Project, batches: Mapping[Key, Batch], jobs: int, me
         printer.press(sheet)  # laid out in this process and kept: the worker reads it
         read = memo.key("batch-page-read", sheet=sheet.digest)
         walk = () if sheet.digest in walked or memo.get(read) else (1,)  # read by this build, or one before
-        walked[sheet.digest] = read
+        if walk:
+            walked[sheet.digest] = read
         tasks.append((printer, pages, batch_title(project, batch), key, batch.rel, walk))
     done = parallel_map(render_batch_file, tasks, jobs, alone=FEW_BATCHES)
     for key, (sha256, size) in (progress(done, "print: print-shop batches", total=len(tasks)) if progress else done):
         memo.remember(key, sha256, size)
-    for read in walked.values():
-        memo.put(read, b"read")  # every batch passed: a later build need not read its sheet's page again
+    for read in walked.values():  # every batch passed: a later build need not read these pages again
+        memo.put(read, b"read")
 
 
 def batch_check(pdf: bytes, rel: str, walk: tuple[int, ...] = (1,)) -> None:
