@@ -41,7 +41,7 @@ CONTRACT = {
     "MANIFEST", "KINDS", "Hashes", "safe_join", "_inside", "_real_folders", "_checked_parts", "Output",
     "root", "memo", "made", "stage", "hashes", "written", "manifest_sha256", "_checked_dirs", "previous",
     "path", "write_bytes", "write_text", "digest", "describe", "has", "files", "manifest", "write_manifest",
-    "check_files", "differences", "_remove_empty_parents", "file_sha256", "manifest_hashes", "read_manifest",
+    "check_files", "differences", "_remove_empty_parents", "file_sha256", "manifest_hashes", "read_manifest", "parse_manifest",
     "swap_in", "_exchange", "_RENAME_EXCHANGE", "_AT_FDCWD", "_hard_link",
 }
 """Names in output.py that are the output contract (the rest of it is bookkeeping)."""

@@ -5,7 +5,7 @@
 
 Prints, from one run on this machine (compare the ratios, the machines are noisy):
 - the full build: wall time, the print stage's time, ms per store page, peak memory of the whole
-  process tree (sampled), and the same for 2,000 stores (is memory flat?);
+  process tree (sampled; the sum of PSS, and of RSS as before), and the same for 2,000 stores (is memory flat?);
 - a naive render of the same templates, one WeasyPrint document per store item, on a sample,
   and the speed-up per page;
 - rebuilds: nothing changed; one store edited (three times, in three lists: the median);
@@ -57,44 +57,64 @@ def storegen_slug(text: str) -> str:
 
 
 class TreeMemory:
-    """Peak resident memory of a process and all its children, sampled every 50 ms."""
+    """Peak memory of a process and all its children, sampled every 50 ms, two ways: the sum of
+    their PSS (a shared page is split between the processes that map it: what the tree takes of
+    the machine's memory) and the sum of their RSS (each process's shared libraries counted again,
+    and a child caught between fork and exec counted at its parent's size; the earlier figures)."""
 
     def __init__(self, pid: int):
-        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self.pid, self.peak, self.peak_rss, self._stop = pid, 0, 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            pids = _tree(self.pid)
+            self.peak = max(self.peak, sum(map(_pss, pids)))
+            self.peak_rss = max(self.peak_rss, sum(map(_rss, pids)))
             time.sleep(0.05)
 
-    def stop(self) -> int:
+    def stop(self) -> tuple[int, int]:
+        """The peaks, PSS and RSS, in bytes."""
         self._stop.set()
         self._thread.join()
-        return self.peak
+        return self.peak, self.peak_rss
 
 
-def _tree_rss(root: int) -> int:
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             with open(f"/proc/{entry.name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
         except OSError:
             continue
-        pid = int(entry.name)
-        children.setdefault(int(fields[1]), []).append(pid)
-        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        found.append(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return found
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[21]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
 
 
 def run_build(materials: Path, out: Path, jobs: int, *extra: str) -> dict[str, float]:
@@ -106,11 +126,11 @@ def run_build(materials: Path, out: Path, jobs: int, *extra: str) -> dict[str, f
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     memory = TreeMemory(process.pid)
     log, _ = process.communicate()
-    peak = memory.stop()
+    peak, peak_rss = memory.stop()
     wall = time.perf_counter() - started
     if process.returncode != 0:
         sys.exit(f"build failed:\n{log[-3000:]}")
-    figures = {"wall": wall, "peak_mib": peak / 2**20}
+    figures = {"wall": wall, "peak_mib": peak / 2**20, "peak_rss_mib": peak_rss / 2**20}
     for name, seconds in re.findall(r"stage (\w+): ([\d.]+) s", log):
         figures[f"stage_{name}"] = float(seconds)
     match = re.search(r"store items: (\d+) rendered, (\d+) reused", log)
@@ -209,7 +229,8 @@ def main() -> None:
             print(f"{n:>6} stores, {pages} pages: build {figures['wall']:.1f} s wall "
                   f"(print stage {figures.get('stage_print', float('nan')):.1f} s, site "
                   f"{figures.get('stage_site', float('nan')):.1f} s), {per_page:.2f} ms per page "
-                  f"(wall, --jobs {args.jobs}), peak memory {figures['peak_mib']:.0f} MiB")
+                  f"(wall, --jobs {args.jobs}), peak memory {figures['peak_mib']:.0f} MiB "
+                  f"(sum of PSS; sum of RSS {figures['peak_rss_mib']:.0f} MiB)")
         n, figures, per_page = rows[-1]
         materials, out = work / f"materials-{n}", work / f"site-{n}"
 

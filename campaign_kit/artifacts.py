@@ -44,13 +44,17 @@ class Artifact:
     @classmethod
     def of(cls, path: str, kind: str, stage: str, meta: Mapping[str, Any]) -> Artifact:
         """From a stage's keyword description (`Output.describe`)."""
-        if kind not in KINDS:
+        if kind not in _KINDS:
             raise ValueError(f"unknown output kind {kind!r}")
-        if not meta:
-            return cls(path, kind, stage)
-        named = {k: v for k, v in meta.items() if k in _NAMED and v is not None}
-        extra = tuple(sorted((k, v) for k, v in meta.items() if k not in _NAMED and v is not None))
-        return cls(path, kind, stage, extra=extra, **named)
+        named: dict[str, Any] = {}
+        extra = []
+        for k, v in meta.items():  # one pass, sets: 85,000 files at 20,000 stores
+            if v is not None:
+                if k in _NAMED_SET:
+                    named[k] = v
+                else:
+                    extra.append((k, v))
+        return cls(path, kind, stage, extra=tuple(sorted(extra)), **named) if extra else cls(path, kind, stage, **named)
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any]) -> Artifact:
@@ -76,6 +80,7 @@ class Artifact:
 
 
 _NAMED = tuple(f.name for f in fields(Artifact) if f.name not in ("path", "kind", "stage", "extra"))
+_NAMED_SET, _KINDS = frozenset(_NAMED), frozenset(KINDS)
 _ENTRY_ONLY = frozenset({"path", "sha256", "bytes", "kind", "stage"})
 
 Files = Mapping[str, Artifact]

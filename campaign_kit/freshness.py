@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 import logging
 import stat
 from pathlib import Path
 from typing import Any, Callable
 
 from .memo import Key, Memo, code_version, digest, file_hashes
-from .output import MANIFEST, differences
+from .output import MANIFEST, differences, parse_manifest
 
 log = logging.getLogger("campaign_kit")
 
@@ -72,8 +71,8 @@ def up_to_date(out: Path, memo: Memo, key_of: Callable[[tuple[str, ...]], str],
     if not isinstance(last, dict) or last["manifest"] != hashlib.sha256(raw).hexdigest() \
             or last["fingerprint"] != key_of(last["extra_files"]) or (last["until"] and today >= last["until"]):
         return None
-    manifest = json.loads(raw)  # the very bytes that build wrote
-    if differences(out, manifest, memo, first=True):
+    manifest = parse_manifest(raw)  # the very bytes that build wrote
+    if manifest is None or differences(out, manifest, memo, first=True):
         log.warning("%s: files changed since they were built: building again", out)
         return None
     return len(manifest["files"]), last["warnings"]

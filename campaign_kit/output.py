@@ -13,7 +13,6 @@ import ctypes
 import ctypes.util
 import glob
 import hashlib
-import json
 import operator
 import os
 import shutil
@@ -23,6 +22,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
+
+import orjson
 
 from .artifacts import Artifact
 from .errors import BuildError
@@ -182,10 +183,10 @@ class Output:
                     break  # not empty
                 parts.pop()
         manifest = self.manifest()
-        # One file per line: diffable, and written by json's C encoder (`indent` would take the
-        # pure-Python one: 1.5 s for 60,000 files), one encoder for all (`dumps` makes one a line).
-        lines = map(json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode, manifest["files"])
-        data = ('{"files": [\n' + ",\n".join(lines) + "\n]}\n").encode("utf-8")
+        # One file per line, to diff (json's `indent` would take its pure-Python encoder: 1.5 s
+        # for 60,000 files); orjson, 0.54 -> 0.31 s for 85,000 lines (README, "Dependencies").
+        lines = [orjson.dumps(entry, option=orjson.OPT_SORT_KEYS) for entry in manifest["files"]]
+        data = b'{"files": [\n' + b",\n".join(lines) + b"\n]}\n"
         (self.root / MANIFEST).write_bytes(data)
         self.manifest_sha256 = hashlib.sha256(data).hexdigest()
         return manifest
@@ -244,8 +245,17 @@ def _hard_link(source: str, target: Path) -> None:
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
     try:
-        manifest = json.loads((out / MANIFEST).read_bytes())
-    except (OSError, ValueError):
+        return parse_manifest((out / MANIFEST).read_bytes())
+    except OSError:
+        return None
+
+
+def parse_manifest(raw: bytes) -> dict[str, Any] | None:
+    """A manifest's bytes as written, or None if they are not one. By orjson: 0.38 -> 0.14 s for
+    85,000 files, and a one-store rebuild reads two (the last output's and the staging folder's)."""
+    try:
+        manifest = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return None
     return manifest if isinstance(manifest, dict) and isinstance(manifest.get("files"), list) else None
 

@@ -19,11 +19,13 @@ from .cards import FPS
 BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1"]
 H264 = ["-c:v", "libx264", "-preset", "superfast", "-tune", "stillimage", "-crf", "20",
         "-profile:v", "high", "-level:v", "4.0", "-g", str(2 * FPS),
-        "-x264-params", "threads=2:sliced-threads=0:lookahead-threads=1",
+        "-x264-params", "threads=2:sliced-threads=0:lookahead-threads=1:bframes=0",
         "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
         "-movflags", "+faststart", "-f", "mp4"]
 """High@4.0, 4:2:0, a key frame every 2 s (a player looping or joining mid-clip waits at most
-that): what one-stop-office TVs' USB players and LED controllers decode."""
+that): what one-stop-office TVs' USB players and LED controllers decode. No B-frames: on still
+cards they save nothing (+0.06 % bytes without them), and x264 holds fewer 1080p frames (an
+encoder's peak 256 -> 172 MB RSS, measured with /usr/bin/time)."""
 VP9 = ["-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "40", "-deadline", "realtime", "-cpu-used", "8",
        "-threads", "1", "-row-mt", "0", "-tile-columns", "0", "-auto-alt-ref", "0", "-g", str(5 * FPS),
        "-f", "webm"]
