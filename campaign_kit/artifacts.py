@@ -54,7 +54,7 @@ class Artifact:
                     named[k] = v
                 else:
                     extra.append((k, v))
-        return cls(path, kind, stage, extra=tuple(sorted(extra)), **named) if extra else cls(path, kind, stage, **named)
+        return cls(path, kind, stage, extra=tuple(sorted(extra)), **named)
 
     @classmethod
     def from_entry(cls, entry: Mapping[str, Any]) -> Artifact:
